@@ -1,0 +1,57 @@
+import { type Cidr, parseCidrList } from "./engine/cidr.ts";
+
+/** The settings of contract §6, read from process.env on Node or the Worker's bindings. */
+export interface Config {
+  /** Accepted bearer tokens for /v1 (HOOKD_TOKEN, comma-separated for rotation); empty: unset. */
+  tokens: string[];
+  agentToken: string | undefined;
+  agentUrl: string | undefined;
+  defaultTimeoutSeconds: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  denyCidrs: Cidr[];
+}
+
+export type Env = Record<string, unknown>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const DEFAULT_DENY_CIDRS = "169.254.0.0/16,fe80::/10";
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
+  };
+  const int = (name: string, fallback: number, min: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      problems.push(`${name}: expected a whole number ≥ ${min}, got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const deny = parseCidrList(
+    str("HOOKD_DENY_CIDRS") ?? (env.HOOKD_DENY_CIDRS === "" ? "" : DEFAULT_DENY_CIDRS),
+  );
+  for (const e of deny.errors) problems.push(`HOOKD_DENY_CIDRS: ${e}`);
+  const config: Config = {
+    tokens: (str("HOOKD_TOKEN") ?? "")
+      .split(",")
+      .map((t) => t.trim())
+      .filter((t) => t !== ""),
+    agentToken: str("HOOKD_AGENT_TOKEN"),
+    agentUrl: str("HOOKD_AGENT_URL"),
+    defaultTimeoutSeconds: int("HOOKD_DEFAULT_TIMEOUT_SECONDS", 30, 1),
+    backoffInitialMs: int("HOOKD_BACKOFF_INITIAL_MS", 10_000, 0),
+    backoffMaxMs: int("HOOKD_BACKOFF_MAX_MS", 300_000, 0),
+    denyCidrs: deny.cidrs,
+  };
+  if (problems.length > 0) throw new ConfigError(`bad settings: ${problems.join("; ")}`);
+  return config;
+}

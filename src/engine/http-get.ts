@@ -1,0 +1,132 @@
+import { errorText } from "../spec/labels.ts";
+import type { HttpGetAction, NamedPorts } from "../spec/lifecycle.ts";
+import { VERSION } from "../version.ts";
+import { DeniedAddressError, deniedBy, parseIp } from "./cidr.ts";
+import { type HandlerContext, type HandlerOutcome, HookError, OUTPUT_LIMIT_BYTES } from "./types.ts";
+
+const MAX_REDIRECTS = 10;
+
+export function resolvePort(port: number | string, named: NamedPorts | undefined): number {
+  if (typeof port === "number") return port;
+  const n = named?.[port];
+  if (n === undefined) {
+    const known = Object.keys(named ?? {});
+    throw new HookError(
+      `port "${port}" is not a named port of the container (${known.length ? `it has ${known.join(", ")}` : "it has none: set the hookd.ports label"})`,
+    );
+  }
+  return n;
+}
+
+export function hookUrl(action: HttpGetAction, host: string, port: number): string {
+  const scheme = (action.scheme ?? "HTTP").toLowerCase();
+  const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  const raw = action.path ?? "/";
+  const path = raw.startsWith("/") ? raw : `/${raw}`;
+  try {
+    return new URL(`${scheme}://${hostPart}:${port}${path}`).href;
+  } catch {
+    throw new HookError(`httpGet: "${scheme}://${hostPart}:${port}${path}" is not a valid URL`);
+  }
+}
+
+function requestHeaders(action: HttpGetAction): Array<[string, string]> {
+  const headers: Array<[string, string]> = (action.httpHeaders ?? []).map((h) => [h.name, h.value]);
+  const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name);
+  if (!has("user-agent")) headers.push(["User-Agent", `hookd/${VERSION}`]);
+  if (!has("accept")) headers.push(["Accept", "*/*"]);
+  return headers;
+}
+
+/** A TLS client that got a plain-HTTP answer: the kubelet retries such a request over HTTP. */
+function isPlainHttpAnswer(err: unknown): boolean {
+  const code = (err as { code?: unknown; cause?: { code?: unknown } } | undefined)?.code;
+  const causeCode = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const text = `${String(code)} ${String(causeCode)} ${errorText(err)} ${errorText((err as { cause?: unknown })?.cause)}`;
+  return /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|wrong version number|packet length too long|HTTP response to HTTPS/i.test(
+    text,
+  );
+}
+
+function checkDenied(url: URL, ctx: HandlerContext): void {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (!parseIp(host)) return; // a name: the HTTP client checks what it resolves to
+  const cidr = deniedBy(host, ctx.deps.config.denyCidrs);
+  if (cidr) throw new DeniedAddressError(host, host, cidr);
+}
+
+export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Promise<HandlerOutcome> {
+  const host = action.host ?? ctx.target.ip;
+  if (!host) {
+    throw new HookError("httpGet: the container has no IP and httpGet.host is not set: set httpGet.host");
+  }
+  const first = hookUrl(action, host, resolvePort(action.port, ctx.target.ports));
+  ctx.describe.what = `httpGet ${first}`;
+  const warnings: string[] = [];
+  let headers = requestHeaders(action);
+  let url = new URL(first);
+  for (let hops = 0; ; hops++) {
+    let res: Awaited<ReturnType<typeof ctx.deps.http.request>>;
+    try {
+      checkDenied(url, ctx);
+      res = await ctx.deps.http.request({
+        method: "GET",
+        url: url.href,
+        headers,
+        signal: ctx.signal,
+        maxBodyBytes: OUTPUT_LIMIT_BYTES,
+      });
+    } catch (err) {
+      if (url.protocol === "https:" && isPlainHttpAnswer(err) && !ctx.signal.aborted) {
+        url.protocol = "http:";
+        headers = headers.filter(([n]) => n.toLowerCase() !== "authorization");
+        warnings.push(
+          `the server answered HTTPS with plain HTTP: retried as ${url.href} without the Authorization header`,
+        );
+        continue;
+      }
+      throw new HookError(`httpGet ${url.href}: ${errorText(err)}`);
+    }
+    const location = res.status >= 300 && res.status < 400 ? res.header("location") : undefined;
+    if (location !== undefined) {
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        warnings.push(`redirect to an invalid location "${location}" not followed`);
+        return outcome(url, res, warnings);
+      }
+      if (next.hostname !== url.hostname) {
+        warnings.push(
+          `redirect to another host (${next.href}) not followed: the ${res.status} is the result`,
+        );
+        return outcome(url, res, warnings);
+      }
+      if (next.protocol !== "http:" && next.protocol !== "https:") {
+        warnings.push(`redirect to ${next.protocol} not followed`);
+        return outcome(url, res, warnings);
+      }
+      if (hops + 1 > MAX_REDIRECTS) {
+        throw new HookError(`httpGet ${first}: stopped after ${MAX_REDIRECTS} redirects`);
+      }
+      url = next;
+      continue;
+    }
+    return outcome(url, res, warnings);
+  }
+}
+
+function outcome(
+  url: URL,
+  res: { status: number; body: string; truncated: boolean },
+  warnings: string[],
+): HandlerOutcome {
+  const ok = res.status >= 200 && res.status < 400;
+  return {
+    ok,
+    message: `httpGet ${url.href}: status ${res.status}`,
+    statusCode: res.status,
+    output: res.body,
+    warnings,
+  };
+}

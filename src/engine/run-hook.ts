@@ -1,0 +1,90 @@
+import { errorText } from "../spec/labels.ts";
+import { type HandlerAction, handlerAction, type LifecycleHandler, type Phase } from "../spec/lifecycle.ts";
+import type { HookResult } from "../spec/result.ts";
+import { runExec } from "./exec.ts";
+import { runHttpGet } from "./http-get.ts";
+import { runSleep } from "./sleep.ts";
+import {
+  type EngineDeps,
+  type HandlerContext,
+  type HandlerOutcome,
+  HookError,
+  type HookTarget,
+} from "./types.ts";
+
+export interface RunHookOptions {
+  /** Overrides the handler's own timeoutSeconds (the API's `timeoutSeconds`). */
+  timeoutSeconds?: number | undefined;
+  /** A deadline the caller already has (the grace period left), in epoch ms: the earlier one wins. */
+  notAfter?: number | undefined;
+}
+
+const REASON = { postStart: "FailedPostStartHook", preStop: "FailedPreStopHook" } as const;
+
+/** Runs one lifecycle handler against a container, always within its deadline, and logs the result. */
+export async function runHook(
+  phase: Phase,
+  handler: LifecycleHandler,
+  target: HookTarget,
+  deps: EngineDeps,
+  options: RunHookOptions = {},
+): Promise<HookResult> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const timeoutSeconds =
+    options.timeoutSeconds ?? handler.timeoutSeconds ?? deps.config.defaultTimeoutSeconds;
+  const deadline = Math.min(started + timeoutSeconds * 1000, options.notAfter ?? Number.POSITIVE_INFINITY);
+  const spec = handlerAction(handler);
+  const kind = spec.kind;
+  const controller = new AbortController();
+  const ctx: HandlerContext = { target, deps, signal: controller.signal, deadline, describe: { what: kind } };
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - started));
+  });
+  const work = dispatch(spec, ctx).catch(
+    (err: unknown): HandlerOutcome => ({
+      ok: false,
+      message: err instanceof HookError ? err.message : `${ctx.describe.what}: ${errorText(err)}`,
+    }),
+  );
+  const first = await Promise.race([work, timeout]);
+  clearTimeout(timer);
+  // Whatever is still running (a request, a sleep) stops here: nothing outlives the deadline.
+  controller.abort(new Error("hook deadline passed"));
+
+  const seconds = Math.round((deadline - started) / 100) / 10;
+  const out: HandlerOutcome =
+    first === "timeout"
+      ? { ok: false, timedOut: true, message: `${ctx.describe.what}: timed out after ${seconds}s` }
+      : first;
+  const outcome = out.ok ? "succeeded" : out.timedOut ? "timedOut" : "failed";
+  const result: HookResult = {
+    phase,
+    handler: kind,
+    container: target.name ?? target.id ?? "unknown",
+    outcome,
+    ...(outcome !== "succeeded" && { reason: REASON[phase] }),
+    message: out.message,
+    ...(out.statusCode !== undefined && { statusCode: out.statusCode }),
+    ...(out.exitCode !== undefined && { exitCode: out.exitCode }),
+    ...(out.output !== undefined && { output: out.output }),
+    warnings: out.warnings ?? [],
+    startedAt: new Date(started).toISOString(),
+    durationMs: Math.max(0, Math.round(now() - started)),
+  };
+  deps.log.write({ level: outcome === "succeeded" ? "info" : "warn", msg: "hook", ...result });
+  return result;
+}
+
+function dispatch(spec: HandlerAction, ctx: HandlerContext): Promise<HandlerOutcome> {
+  switch (spec.kind) {
+    case "httpGet":
+      return runHttpGet(spec.action, ctx);
+    case "exec":
+      return runExec(spec.action, ctx);
+    case "sleep":
+      return runSleep(spec.action, ctx);
+  }
+}

@@ -1,0 +1,39 @@
+import { serveCommand } from "../cli/serve.ts";
+import { validateCommand } from "../cli/validate.ts";
+import { VERSION } from "../version.ts";
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  validate: validateCommand,
+};
+
+const USAGE = `hookd ${VERSION}: Kubernetes-style lifecycle hooks for ECS and Docker
+
+  hookd serve [--port 8787] [--host 127.0.0.1]       the service on Node
+  hookd validate FILE|-                              check a Lifecycle spec (JSON or YAML)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "version") {
+    console.log(VERSION);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`hookd: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(args);
+  } catch (err) {
+    console.error(`hookd ${name}: ${(err as Error).message}`);
+    return 2;
+  }
+}

@@ -1,0 +1,44 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createApp } from "../http/app.ts";
+import { createNodeDeps } from "../platform/node/deps.ts";
+
+export interface NodeServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Starts the service on Node; `close` stops accepting, lets in-flight hooks finish, then returns. */
+export async function startNodeServer(options: {
+  port: number;
+  host: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<NodeServer> {
+  const deps = createNodeDeps(options.env ?? process.env);
+  if (deps.config.tokens.length === 0 && !isLoopback(options.host)) {
+    throw new Error(
+      `HOOKD_TOKEN is not set: refusing to serve /v1 on ${options.host}; set HOOKD_TOKEN or use a loopback --host`,
+    );
+  }
+  const app = createApp(deps);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeIdleConnections" in server) server.closeIdleConnections();
+      });
+      await deps.close();
+    },
+  };
+}

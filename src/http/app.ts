@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import type { Config } from "../config.ts";
+import type { EngineDeps } from "../engine/types.ts";
+import type { BackgroundRunner } from "../platform/ports.ts";
+import { VERSION } from "../version.ts";
+import { type AuthOptions, bearerAuth } from "./auth.ts";
+import { ApiError, errorResponse } from "./errors.ts";
+import { openApiDocument, type RouteDoc } from "./openapi.ts";
+import { dockerRoutes } from "./routes/docker.ts";
+import { hookRoutes } from "./routes/hooks.ts";
+
+export interface AppDeps {
+  config: Config;
+  engine: EngineDeps;
+  background: BackgroundRunner;
+  auth: AuthOptions["whenUnset"];
+}
+
+export interface RouteModule {
+  docs: RouteDoc[];
+  register(app: Hono, deps: AppDeps): void;
+}
+
+/** The whole service as a Hono app; every runtime dependency comes in through `deps`. */
+export function createApp(deps: AppDeps, modules: RouteModule[] = [hookRoutes, dockerRoutes]): Hono {
+  const app = new Hono();
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) =>
+    errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)),
+  );
+
+  app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION }));
+  const doc = openApiDocument(modules.flatMap((m) => m.docs));
+  app.get("/openapi.json", (c) => c.json(doc));
+
+  app.use("/v1/*", bearerAuth({ tokens: deps.config.tokens, whenUnset: deps.auth }));
+  for (const m of modules) m.register(app, deps);
+  return app;
+}

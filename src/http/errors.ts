@@ -1,0 +1,49 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { type SpecIssue, specIssues } from "../spec/issues.ts";
+
+/** The one error of the HTTP layer; `onError` turns it (and anything else) into the contract's body. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly issues: SpecIssue[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  static invalid(error: z.ZodError, what: string): ApiError {
+    const issues = specIssues(error);
+    const first = issues[0];
+    const summary = first ? `${first.path}: ${first.message}` : "invalid";
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+    return new ApiError(400, "invalid_request", `${what} is invalid: ${summary}${more}`, issues);
+  }
+}
+
+export function errorBody(code: string, message: string, issues: SpecIssue[] = []) {
+  return { error: { code, message, issues } };
+}
+
+export function errorResponse(c: Context, err: unknown): Response {
+  if (err instanceof ApiError) {
+    for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+    return c.json(errorBody(err.code, err.message, err.issues), err.status);
+  }
+  // Hono's own HTTPException, and anything unforeseen: never a crash, never a stack trace.
+  const status = (err as { status?: unknown })?.status;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return c.json(
+      errorBody("bad_request", (err as Error).message || "bad request"),
+      status as ContentfulStatusCode,
+    );
+  }
+  console.error(
+    JSON.stringify({ level: "error", msg: "unhandled", error: String((err as Error)?.stack ?? err) }),
+  );
+  return c.json(errorBody("internal", "internal error: see the service's log"), 500);
+}

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { actionAfter } from "../../engine/policy.ts";
+import { runHook } from "../../engine/run-hook.ts";
+import {
+  gracePeriodFromLabels,
+  LABEL,
+  lifecycleFromLabels,
+  namedPortsFromLabels,
+} from "../../spec/labels.ts";
+import { NamedPortsSchema, PhaseSchema } from "../../spec/lifecycle.ts";
+import { HookResultSchema } from "../../spec/result.ts";
+import type { RouteModule } from "../app.ts";
+import { readJson } from "../body.ts";
+import { ApiError } from "../errors.ts";
+
+export const DockerEventSchema = z.strictObject({
+  phase: PhaseSchema,
+  container: z.strictObject({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    labels: z.record(z.string(), z.string()),
+    ip: z.string().min(1).optional(),
+    ports: NamedPortsSchema.optional(),
+  }),
+  gracePeriodSeconds: z.number().int().min(0).max(86_400).optional(),
+});
+
+export const DockerEventAnswerSchema = z.object({
+  result: HookResultSchema.nullable(),
+  action: z.enum(["kill", "none"]),
+});
+
+export const DEFAULT_GRACE_SECONDS = 30;
+
+export const dockerRoutes: RouteModule = {
+  docs: [
+    {
+      method: "post",
+      path: "/v1/events/docker",
+      summary: "A container event from the Docker adapter: runs its hook from the labels and says what to do",
+      body: DockerEventSchema,
+      responses: {
+        "200": {
+          description: "the result (null without such a hook) and the action",
+          schema: DockerEventAnswerSchema,
+        },
+      },
+    },
+  ],
+  register(app, deps) {
+    app.post("/v1/events/docker", async (c) => {
+      const event = await readJson(c, DockerEventSchema);
+      const { labels } = event.container;
+      const lifecycle = lifecycleFromLabels(labels);
+      if (lifecycle && !lifecycle.ok) throw labelError(lifecycle.issues);
+      const handler = lifecycle?.value[event.phase];
+      if (!handler) return c.json({ result: null, action: "none" });
+      const ports = namedPortsFromLabels(labels);
+      if (!ports.ok) throw labelError(ports.issues);
+      const grace = gracePeriodFromLabels(labels);
+      if (!grace.ok) throw labelError(grace.issues);
+      // preStop shares the grace period with the stop that follows.
+      const graceSeconds = event.gracePeriodSeconds ?? grace.value ?? DEFAULT_GRACE_SECONDS;
+      const result = await runHook(
+        event.phase,
+        handler,
+        {
+          id: event.container.id,
+          name: event.container.name,
+          ip: event.container.ip,
+          ports: { ...ports.value, ...event.container.ports },
+          agentUrl: labels[LABEL.agentUrl],
+        },
+        deps.engine,
+        { notAfter: event.phase === "preStop" ? Date.now() + graceSeconds * 1000 : undefined },
+      );
+      return c.json({ result, action: actionAfter(result) });
+    });
+  },
+};
+
+function labelError(issues: { path: string; message: string }[]): ApiError {
+  const prefixed = issues.map((i) => ({ path: `container.labels.${i.path}`, message: i.message }));
+  const first = prefixed[0];
+  return new ApiError(
+    400,
+    "invalid_label",
+    `a hookd label is invalid: ${first?.path}: ${first?.message}`,
+    prefixed,
+  );
+}

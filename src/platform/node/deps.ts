@@ -1,0 +1,29 @@
+import { type Env, loadConfig } from "../../config.ts";
+import type { AppDeps } from "../../http/app.ts";
+import { createInProcessBackground } from "./background.ts";
+import { createStdoutLogger } from "./stdout-log.ts";
+import { createUndiciHttpClient } from "./undici-http.ts";
+
+export type NodeDeps = AppDeps & {
+  background: ReturnType<typeof createInProcessBackground>;
+  close(): Promise<void>;
+};
+
+/** Everything the app needs on Node, from the environment. */
+export function createNodeDeps(env: Env = process.env): NodeDeps {
+  const config = loadConfig(env);
+  const http = createUndiciHttpClient({ denyCidrs: config.denyCidrs });
+  const log = createStdoutLogger();
+  const background = createInProcessBackground();
+  return {
+    config,
+    engine: { http, log, config },
+    background,
+    auth: "allow",
+    async close() {
+      await background.drain();
+      log.flush();
+      await http.close?.();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Dispatcher } from "undici";
+import { Pool } from "undici";
+
+/**
+ * A thin Docker Engine API client over its socket (DOCKER_HOST: unix:// or tcp://), with undici.
+ * No docker CLI, no shelling out. Callers build the endpoints they need on `request`/`json`.
+ */
+export interface DockerApi {
+  /** A raw request; the caller reads (or dumps) the body. */
+  request(options: {
+    method: Dispatcher.HttpMethod;
+    path: string;
+    body?: unknown;
+    signal?: AbortSignal;
+    /** Long-lived streams (/events, attached exec) must not time out between chunks. */
+    stream?: boolean;
+  }): Promise<Dispatcher.ResponseData>;
+  /** A JSON request; a non-2xx answer throws DockerApiError with Docker's message. */
+  json<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
+  close(): Promise<void>;
+}
+
+export class DockerApiError extends Error {
+  override name = "DockerApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+
+export function createDockerApi(
+  dockerHost: string = process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST,
+): DockerApi {
+  let client: Pool;
+  if (dockerHost.startsWith("unix://")) {
+    client = new Pool("http://docker", {
+      socketPath: dockerHost.slice("unix://".length),
+      connections: null,
+      keepAliveTimeout: 30_000,
+    });
+  } else if (dockerHost.startsWith("tcp://") || dockerHost.startsWith("http://")) {
+    client = new Pool(dockerHost.replace(/^tcp:/, "http:"), { connections: null, keepAliveTimeout: 30_000 });
+  } else {
+    throw new Error(
+      `DOCKER_HOST "${dockerHost}" is not supported: use unix:///path/to/docker.sock or tcp://host:port`,
+    );
+  }
+  const request: DockerApi["request"] = (o) =>
+    client.request({
+      method: o.method,
+      path: o.path,
+      headers: o.body === undefined ? {} : { "content-type": "application/json" },
+      ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
+      ...(o.signal && { signal: o.signal }),
+      ...(o.stream && { bodyTimeout: 0, headersTimeout: 0 }),
+    });
+  return {
+    request,
+    async json<T>(
+      method: Dispatcher.HttpMethod,
+      path: string,
+      body?: unknown,
+      signal?: AbortSignal,
+    ): Promise<T> {
+      const res = await request({ method, path, body, ...(signal && { signal }) });
+      const text = await res.body.text();
+      if (res.statusCode < 200 || res.statusCode > 299) {
+        let message = text.trim();
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? message;
+        } catch {
+          // plain-text error
+        }
+        throw new DockerApiError(res.statusCode, `Docker ${method} ${path}: ${res.statusCode} ${message}`);
+      }
+      return (text === "" ? undefined : JSON.parse(text)) as T;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,85 @@
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { type SpecIssue, specIssues } from "./issues.ts";
+import { type Lifecycle, LifecycleSchema, type NamedPorts, NamedPortsSchema } from "./lifecycle.ts";
+
+export const LABEL = {
+  lifecycle: "hookd.lifecycle",
+  gracePeriod: "hookd.termination-grace-period-seconds",
+  restartPolicy: "hookd.restart-policy",
+  ports: "hookd.ports",
+  agentUrl: "hookd.agent-url",
+} as const;
+
+export const RestartPolicySchema = z.enum(["Always", "OnFailure", "Never"]);
+export type RestartPolicy = z.infer<typeof RestartPolicySchema>;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: SpecIssue[] };
+
+/** Reads a spec text: JSON, or YAML (a superset) where a file is read. */
+export function parseSpecText(text: string, format: "json" | "yaml-or-json", prefix = ""): Parsed<unknown> {
+  try {
+    return { ok: true, value: format === "json" ? JSON.parse(text) : parseYaml(text) };
+  } catch (err) {
+    const what = format === "json" ? "JSON" : "YAML or JSON";
+    return {
+      ok: false,
+      issues: [{ path: prefix || "(root)", message: `not valid ${what}: ${errorText(err)}` }],
+    };
+  }
+}
+
+export function validateLifecycle(value: unknown, prefix = ""): Parsed<Lifecycle> {
+  const result = LifecycleSchema.safeParse(value);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: specIssues(result.error, prefix) };
+}
+
+/** The `hookd.lifecycle` label: absent is `undefined`, present and bad is a list of issues. */
+export function lifecycleFromLabels(labels: Record<string, string>): Parsed<Lifecycle> | undefined {
+  const raw = labels[LABEL.lifecycle];
+  if (raw === undefined) return undefined;
+  const parsed = parseSpecText(raw, "json", LABEL.lifecycle);
+  return parsed.ok ? validateLifecycle(parsed.value, LABEL.lifecycle) : parsed;
+}
+
+export function namedPortsFromLabels(labels: Record<string, string>): Parsed<NamedPorts> {
+  const raw = labels[LABEL.ports];
+  if (raw === undefined) return { ok: true, value: {} };
+  const parsed = parseSpecText(raw, "json", LABEL.ports);
+  if (!parsed.ok) return parsed;
+  const result = NamedPortsSchema.safeParse(parsed.value);
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, issues: specIssues(result.error, LABEL.ports) };
+}
+
+export function gracePeriodFromLabels(labels: Record<string, string>): Parsed<number | undefined> {
+  const raw = labels[LABEL.gracePeriod];
+  if (raw === undefined) return { ok: true, value: undefined };
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(n) || n < 0) {
+    return {
+      ok: false,
+      issues: [{ path: LABEL.gracePeriod, message: `expected a whole number of seconds ≥ 0, got "${raw}"` }],
+    };
+  }
+  return { ok: true, value: n };
+}
+
+export function restartPolicyFromLabels(labels: Record<string, string>): Parsed<RestartPolicy | undefined> {
+  const raw = labels[LABEL.restartPolicy];
+  if (raw === undefined) return { ok: true, value: undefined };
+  const result = RestartPolicySchema.safeParse(raw);
+  return result.success
+    ? { ok: true, value: result.data }
+    : {
+        ok: false,
+        issues: [{ path: LABEL.restartPolicy, message: `expected Always, OnFailure or Never, got "${raw}"` }],
+      };
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

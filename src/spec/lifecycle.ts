@@ -1,0 +1,112 @@
+import { z } from "zod";
+
+/** Extension on every handler: the hook's deadline. */
+const timeoutSeconds = z.number().int().min(1).max(86_400);
+
+/** A port number, or an IANA service name looked up in the container's named ports. */
+export const PortSchema = z.union([
+  z.number().int().min(1).max(65_535),
+  z
+    .string()
+    .min(1)
+    .max(15)
+    .regex(
+      /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+      "a port name is lowercase letters, digits and '-' (IANA_SVC_NAME)",
+    ),
+]);
+
+export const ExecActionSchema = z.strictObject({
+  command: z.array(z.string()).min(1, "command needs at least one element (it is not run in a shell)"),
+  user: z.string().min(1).optional(),
+  workingDir: z.string().min(1).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+
+export const HttpHeaderSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a valid HTTP header name"),
+  value: z.string().refine((v) => !/[\r\n\0]/.test(v), "a header value may not contain CR, LF or NUL"),
+});
+
+export const HttpGetActionSchema = z.strictObject({
+  path: z.string().optional(),
+  port: PortSchema,
+  host: z.string().min(1).optional(),
+  scheme: z.enum(["HTTP", "HTTPS"]).optional(),
+  httpHeaders: z.array(HttpHeaderSchema).optional(),
+});
+
+export const SleepActionSchema = z.strictObject({
+  seconds: z.number().int().min(0),
+});
+
+const HANDLER_KINDS = ["exec", "httpGet", "sleep"] as const;
+export type HandlerKind = (typeof HANDLER_KINDS)[number];
+
+export const LifecycleHandlerSchema = z
+  .strictObject({
+    exec: ExecActionSchema.optional(),
+    httpGet: HttpGetActionSchema.optional(),
+    sleep: SleepActionSchema.optional(),
+    // Accepted by the parser only so that it can be refused with a clear message below.
+    tcpSocket: z.unknown().optional(),
+    timeoutSeconds: timeoutSeconds.optional(),
+  })
+  .superRefine((handler, ctx) => {
+    if (handler.tcpSocket !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tcpSocket"],
+        message:
+          "tcpSocket is not supported as a lifecycle handler (Kubernetes fails it at run time): use httpGet or exec",
+      });
+      return;
+    }
+    const kinds = HANDLER_KINDS.filter((k) => handler[k] !== undefined);
+    if (kinds.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: "a handler needs exactly one of exec, httpGet or sleep; it has none",
+      });
+    } else if (kinds.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `a handler needs exactly one of exec, httpGet or sleep; it has ${kinds.join(" and ")}`,
+      });
+    }
+  });
+
+export type LifecycleHandler = z.infer<typeof LifecycleHandlerSchema>;
+export type ExecAction = z.infer<typeof ExecActionSchema>;
+export type HttpGetAction = z.infer<typeof HttpGetActionSchema>;
+export type SleepAction = z.infer<typeof SleepActionSchema>;
+
+export const LifecycleSchema = z.strictObject({
+  postStart: LifecycleHandlerSchema.optional(),
+  preStop: LifecycleHandlerSchema.optional(),
+});
+export type Lifecycle = z.infer<typeof LifecycleSchema>;
+
+export const PhaseSchema = z.enum(["postStart", "preStop"]);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+/** The action of a validated handler, tagged by kind. */
+export type HandlerAction =
+  | { kind: "exec"; action: ExecAction }
+  | { kind: "httpGet"; action: HttpGetAction }
+  | { kind: "sleep"; action: SleepAction };
+
+export function handlerAction(handler: LifecycleHandler): HandlerAction {
+  if (handler.exec) return { kind: "exec", action: handler.exec };
+  if (handler.httpGet) return { kind: "httpGet", action: handler.httpGet };
+  if (handler.sleep) return { kind: "sleep", action: handler.sleep };
+  // Unreachable for a handler that passed LifecycleHandlerSchema.
+  throw new Error("handler has no exec, httpGet or sleep");
+}
+
+/** Named ports: the `hookd.ports` label and the `ports` field of the API. */
+export const NamedPortsSchema = z.record(z.string().min(1), z.number().int().min(1).max(65_535));
+export type NamedPorts = z.infer<typeof NamedPortsSchema>;
