@@ -24,11 +24,20 @@ describe("service smoke", () => {
     const { status, json } = await post(
       svc.url,
       "/v1/hooks/run",
-      { phase: "postStart", handler: { httpGet: { port: target.port } }, container: { ip: "127.0.0.1", name: "web" } },
+      {
+        phase: "postStart",
+        handler: { httpGet: { port: target.port } },
+        container: { ip: "127.0.0.1", name: "web" },
+      },
       "t0k",
     );
     expect(status).toBe(200);
-    expect(json).toMatchObject({ outcome: "succeeded", statusCode: 204, container: "web", handler: "httpGet" });
+    expect(json).toMatchObject({
+      outcome: "succeeded",
+      statusCode: 204,
+      container: "web",
+      handler: "httpGet",
+    });
     expect(target.requests.at(-1)?.url).toBe("/");
   });
 

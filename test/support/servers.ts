@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { startNodeServer, type NodeServer } from "../../src/entry/node.ts";
+import { type NodeServer, startNodeServer } from "../../src/entry/node.ts";
 
 export interface TestTarget {
   url: string;
@@ -10,7 +10,9 @@ export interface TestTarget {
 }
 
 /** A real HTTP server on 127.0.0.1 that records what it was sent. */
-export async function startTarget(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestTarget> {
+export async function startTarget(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TestTarget> {
   const requests: IncomingMessage[] = [];
   const server: Server = createServer((req, res) => {
     requests.push(req);

@@ -1,0 +1,148 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lifecycleJsonSchema } from "../../src/spec/json-schema.ts";
+import { VERSION } from "../../src/version.ts";
+import { runCli, startCli } from "../support/cli.ts";
+import { startTarget } from "../support/servers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "hookd-cli-"));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe("hookd validate", () => {
+  it("accepts a valid JSON spec and says what hooks it has", async () => {
+    const p = file(
+      "ok.json",
+      JSON.stringify({
+        postStart: { httpGet: { path: "/warm", port: 8080 } },
+        preStop: { exec: { command: ["/bin/sh", "-c", "nginx -s quit; sleep 5"] }, timeoutSeconds: 20 },
+      }),
+    );
+    const r = await runCli(["validate", p]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid \(postStart httpGet, preStop exec\)/);
+  });
+
+  it("reads YAML and prints every problem with its path, exiting 1", async () => {
+    const p = file(
+      "bad.yaml",
+      [
+        "postStart:",
+        "  tcpSocket:",
+        "    port: 80",
+        "preStop:",
+        "  httpGet:",
+        "    port: 0",
+        "    pathh: /x",
+        "  sleep:",
+        "    seconds: -1",
+      ].join("\n"),
+    );
+    const r = await runCli(["validate", p]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("postStart.tcpSocket: tcpSocket is not supported");
+    expect(r.stdout).toContain('preStop.httpGet.pathh: unknown field "pathh"');
+    expect(r.stdout).toContain("preStop.httpGet.port:");
+    expect(r.stdout).toContain("preStop.sleep.seconds:");
+    expect(r.stdout).toMatch(/\d+ problems/);
+  });
+
+  it("reads standard input with -", async () => {
+    const ok = await runCli(["validate", "-"], { input: '{"preStop":{"sleep":{"seconds":3}}}' });
+    expect(ok.code).toBe(0);
+    const bad = await runCli(["validate", "-"], { input: "{not json" });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/not valid YAML or JSON/);
+  });
+
+  it("says so when the file cannot be read, and prints usage without a file", async () => {
+    const missing = await runCli(["validate", join(dir, "nope.json")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read/);
+    const usage = await runCli(["validate"]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/usage: hookd validate/);
+  });
+});
+
+describe("hookd serve", () => {
+  it("logs each result as one JSON line and lets an in-flight hook finish on SIGTERM", async () => {
+    const target = await startTarget((_req, res) => {
+      setTimeout(() => res.writeHead(200).end("late"), 800);
+    });
+    const { child, match, output } = await startCli(["serve", "--port", "0"], /listening on (http:\/\/\S+)/, {
+      HOOKD_TOKEN: "",
+    });
+    try {
+      expect(output.stderr).toMatch(/HOOKD_TOKEN is not set.*loopback only/);
+      const url = match[1] ?? "";
+      const pending = fetch(`${url}/v1/hooks/run`, {
+        method: "POST",
+        body: JSON.stringify({
+          phase: "postStart",
+          handler: { httpGet: { port: target.port } },
+          container: { ip: "127.0.0.1", name: "slow" },
+        }),
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill("SIGTERM");
+      const res = await pending;
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ outcome: "succeeded", output: "late" });
+      const code = await new Promise((r) => child.once("exit", r));
+      expect(code).toBe(0);
+      const line = output.stdout.split("\n").find((l) => l.includes('"msg":"hook"'));
+      expect(line).toBeDefined();
+      expect(JSON.parse(line ?? "{}")).toMatchObject({
+        phase: "postStart",
+        container: "slow",
+        outcome: "succeeded",
+      });
+    } finally {
+      child.kill("SIGKILL");
+      await target.close();
+    }
+  });
+
+  it("refuses a non-loopback address without HOOKD_TOKEN", async () => {
+    const r = await runCli(["serve", "--port", "0", "--host", "0.0.0.0"], { env: { HOOKD_TOKEN: "" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/HOOKD_TOKEN is not set: refusing/);
+  });
+
+  it("refuses bad settings with the variable's name", async () => {
+    const r = await runCli(["serve", "--port", "0"], { env: { HOOKD_DEFAULT_TIMEOUT_SECONDS: "soon" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/HOOKD_DEFAULT_TIMEOUT_SECONDS: expected a whole number/);
+  });
+});
+
+describe("project invariants", () => {
+  it("src/version.ts matches package.json", () => {
+    const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../package.json"), "utf8")) as {
+      version: string;
+    };
+    expect(VERSION).toBe(pkg.version);
+  });
+
+  it("schema/lifecycle.schema.json is what `npm run schema` generates", () => {
+    const committed = readFileSync(
+      resolve(import.meta.dirname, "../../schema/lifecycle.schema.json"),
+      "utf8",
+    );
+    expect(JSON.parse(committed)).toEqual(lifecycleJsonSchema());
+  });
+
+  it("prints its version and usage", async () => {
+    const v = await runCli(["--version"]);
+    expect(v.stdout.trim()).toBe(VERSION);
+    const unknown = await runCli(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+});
