@@ -146,3 +146,19 @@ describe("project invariants", () => {
     expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
   });
 });
+
+describe("docs", () => {
+  const shared = resolve(import.meta.dirname, "../../../shared/CONTRACT.md");
+  it("docs/CONTRACT.md is the project's shared contract", () => {
+    const copy = readFileSync(resolve(import.meta.dirname, "../../docs/CONTRACT.md"), "utf8");
+    let source: string;
+    try {
+      source = readFileSync(shared, "utf8");
+    } catch {
+      // Outside the project's workspace (a plain clone) there is nothing to compare against.
+      if (process.env.CI) throw new Error(`${shared} is missing under CI`);
+      return;
+    }
+    expect(copy).toBe(source);
+  });
+});
