@@ -1,3 +1,4 @@
+import { agentCommand } from "../cli/agent.ts";
 import { serveCommand } from "../cli/serve.ts";
 import { validateCommand } from "../cli/validate.ts";
 import { VERSION } from "../version.ts";
@@ -6,12 +7,15 @@ type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  agent: agentCommand,
   validate: validateCommand,
 };
 
 const USAGE = `hookd ${VERSION}: Kubernetes-style lifecycle hooks for ECS and Docker
 
   hookd serve [--port 8787] [--host 127.0.0.1]       the service on Node
+  hookd agent --mode docker|local [--port 9700] [--host 127.0.0.1]
+                                                     the exec agent (docs/agent.md)
   hookd validate FILE|-                              check a Lifecycle spec (JSON or YAML)
 `;
 

@@ -1,0 +1,79 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { tokenMatches } from "../http/auth.ts";
+import { readJson } from "../http/body.ts";
+import { ApiError, errorResponse } from "../http/errors.ts";
+import type { Logger } from "../platform/ports.ts";
+import { VERSION } from "../version.ts";
+import { type ExecAnswer, ExecRequestSchema, type Executor } from "./protocol.ts";
+
+export interface AgentAppOptions {
+  executor: Executor;
+  /** HOOKD_AGENT_TOKEN; unset, /v1/exec is open (the server then listens on loopback only). */
+  token: string | undefined;
+  /** Execs running at once; more are answered 429 with Retry-After, never queued. */
+  maxConcurrent: number;
+  log: Logger;
+}
+
+function agentAuth(token: string | undefined): MiddlewareHandler {
+  return async (c, next) => {
+    if (token !== undefined && !tokenMatches(c.req.header("authorization"), [token])) {
+      throw new ApiError(
+        401,
+        "unauthorized",
+        "missing or wrong bearer token: send Authorization: Bearer <HOOKD_AGENT_TOKEN>",
+        [],
+        { "WWW-Authenticate": 'Bearer realm="hookd-agent"' },
+      );
+    }
+    await next();
+  };
+}
+
+/** The agent's HTTP API (contract §4): POST /v1/exec, and GET /healthz without auth. */
+export function createAgentApp(options: AgentAppOptions): Hono {
+  const { executor, log, maxConcurrent } = options;
+  let running = 0;
+  const app = new Hono();
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) =>
+    errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)),
+  );
+  app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION, mode: executor.mode, running }));
+  app.use("/v1/*", agentAuth(options.token));
+  app.post("/v1/exec", async (c) => {
+    // Taken before any await: it aborts when the caller hangs up, and then the process is killed.
+    const gone = c.req.raw.signal;
+    if (running >= maxConcurrent) {
+      throw new ApiError(
+        429,
+        "too_many_execs",
+        `the agent is already running ${running} execs, its limit (--max-concurrent ${maxConcurrent}); retry shortly`,
+        [],
+        { "Retry-After": "1" },
+      );
+    }
+    running++;
+    try {
+      const req = await readJson(c, ExecRequestSchema, "the exec request");
+      const started = performance.now();
+      const outcome = await executor.run(req, gone);
+      const answer: ExecAnswer = { ...outcome, durationMs: Math.round(performance.now() - started) };
+      log.write({
+        level: answer.exitCode === 0 && !answer.timedOut ? "info" : "warn",
+        msg: "exec",
+        mode: executor.mode,
+        ...(req.containerId !== undefined && { containerId: req.containerId }),
+        command: req.command,
+        exitCode: answer.exitCode,
+        timedOut: answer.timedOut,
+        ...(gone.aborted && { callerGone: true }),
+        durationMs: answer.durationMs,
+      });
+      return c.json(answer);
+    } finally {
+      running--;
+    }
+  });
+  return app;
+}

@@ -1,0 +1,45 @@
+import { OUTPUT_LIMIT_BYTES } from "../engine/types.ts";
+
+/**
+ * Collects stdout and stderr apart and hands back stdout then stderr, at most `limit` bytes in
+ * all; memory stays bounded however much the command writes.
+ */
+export class CappedOutput {
+  readonly #kept = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  readonly #keptBytes = { stdout: 0, stderr: 0 };
+  #seenBytes = 0;
+
+  constructor(readonly limit: number = OUTPUT_LIMIT_BYTES) {}
+
+  add(stream: "stdout" | "stderr", chunk: Buffer): void {
+    this.#seenBytes += chunk.length;
+    const room = this.limit - this.#keptBytes[stream];
+    if (room <= 0) return;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.#kept[stream].push(Buffer.from(part));
+    this.#keptBytes[stream] += part.length;
+  }
+
+  result(): { output: string; truncated: boolean } {
+    const stdout = Buffer.concat(this.#kept.stdout);
+    const stderr = Buffer.concat(this.#kept.stderr);
+    const both = Buffer.concat([stdout, stderr]);
+    const truncated = this.#seenBytes > this.limit;
+    const bytes = both.length > this.limit ? both.subarray(0, this.limit) : both;
+    return { output: decodeWhole(bytes, truncated), truncated };
+  }
+}
+
+/** Decodes UTF-8; when cut short, a character split by the cut is dropped rather than mangled. */
+function decodeWhole(bytes: Buffer, cut: boolean): string {
+  let end = bytes.length;
+  if (cut) {
+    // Step back over continuation bytes to the start of the last character, and drop it if incomplete.
+    let start = end - 1;
+    while (start >= 0 && start > end - 4 && ((bytes[start] ?? 0) & 0xc0) === 0x80) start--;
+    const lead = bytes[start] ?? 0;
+    const width = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    if (start >= 0 && start + width > end) end = start;
+  }
+  return bytes.subarray(0, end).toString("utf8");
+}

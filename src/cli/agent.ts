@@ -1,0 +1,70 @@
+import { parseArgs } from "node:util";
+import {
+  AgentConfigError,
+  type AgentMode,
+  DEFAULT_AGENT_PORT,
+  DEFAULT_MAX_CONCURRENT,
+  startAgentServer,
+} from "../agent/server.ts";
+
+const USAGE = "usage: hookd agent --mode docker|local [--port 9700] [--host 127.0.0.1] [--max-concurrent 64]";
+
+function wholeNumber(text: string, min: number, max: number): number | undefined {
+  const n = Number(text);
+  return /^\d+$/.test(text) && n >= min && n <= max ? n : undefined;
+}
+
+/** `hookd agent`: the exec agent (contract §4), in the foreground until SIGTERM or SIGINT. */
+export async function agentCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      mode: { type: "string" },
+      port: { type: "string", default: String(DEFAULT_AGENT_PORT) },
+      host: { type: "string", default: "127.0.0.1" },
+      "max-concurrent": { type: "string", default: String(DEFAULT_MAX_CONCURRENT) },
+    },
+    strict: true,
+  });
+  const mode = values.mode;
+  if (mode !== "docker" && mode !== "local") {
+    console.error(
+      `hookd agent: --mode must be docker or local, got ${mode === undefined ? "nothing" : `"${mode}"`}\n${USAGE}`,
+    );
+    return 2;
+  }
+  const port = wholeNumber(values.port, 0, 65_535);
+  const maxConcurrent = wholeNumber(values["max-concurrent"], 1, 100_000);
+  if (port === undefined || maxConcurrent === undefined) {
+    console.error(
+      `hookd agent: --port must be a port number and --max-concurrent a whole number ≥ 1, got "${values.port}" and "${values["max-concurrent"]}"\n${USAGE}`,
+    );
+    return 2;
+  }
+  let server: Awaited<ReturnType<typeof startAgentServer>>;
+  try {
+    server = await startAgentServer({
+      mode: mode satisfies AgentMode,
+      port,
+      host: values.host,
+      maxConcurrent,
+    });
+  } catch (err) {
+    console.error(`hookd agent: ${err instanceof AgentConfigError ? err.message : (err as Error).message}`);
+    return 1;
+  }
+  const where =
+    mode === "docker" ? ` (Docker at ${process.env.DOCKER_HOST || "unix:///var/run/docker.sock"})` : "";
+  const tokenNote = process.env.HOOKD_AGENT_TOKEN?.trim()
+    ? ""
+    : " — HOOKD_AGENT_TOKEN is not set: anyone on this machine can run commands through it";
+  console.error(`hookd agent: ${mode} mode${where}, listening on ${server.url}${tokenNote}`);
+  return await new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      console.error(`hookd agent: ${signal}: finishing running execs, then exiting`);
+      void server.close().then(() => resolve(0));
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+}
