@@ -1,4 +1,6 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { workersPoolOptions } from "./test/workers/pool-options.ts";
 
 export default defineConfig({
   test: {
@@ -9,6 +11,17 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/workers/**", "node_modules/**"],
           globalSetup: ["test/support/docker-global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Tests inside workerd; Node-side servers for them: see test/workers/global-setup.ts.
+        plugins: [cloudflareTest(workersPoolOptions)],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/workers/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
