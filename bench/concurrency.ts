@@ -1,0 +1,113 @@
+import { request } from "undici";
+import { createClient, fmt, get, hookBody, postHook, type Summary, summarize, timed } from "./client.ts";
+import type { Child } from "./processes.ts";
+
+export interface ConcurrencyOptions {
+  hooks: number;
+}
+
+export interface Burst {
+  wallMs: number;
+  latency: Summary;
+  failures: number;
+  /** What the target saw: new connections, and how far apart the first and last /slow arrived. */
+  target: { requests: number; connections: number; slowArrivalSpreadMs: number };
+}
+
+export interface ConcurrencyFigures {
+  direct: Burst;
+  hookd: Burst & { rssPeakMiB: number; rssAfterMiB: number };
+  relay: (Burst & { rssPeakMiB: number }) | undefined;
+  wallRatio: number;
+  relayWallRatio: number | undefined;
+}
+
+async function targetStats(target: Child): Promise<Burst["target"]> {
+  const res = await request(`${target.origin}/stats`);
+  return (await res.body.json()) as Burst["target"];
+}
+
+/** Sends `n` requests at once from a fresh client (new sockets, as in a burst) and times them all. */
+async function burst(
+  n: number,
+  target: Child,
+  options: ReturnType<typeof get>,
+  succeeded: (status: number, text: string) => boolean,
+): Promise<Burst> {
+  await targetStats(target); // resets the target's counters
+  const client = createClient();
+  const t0 = performance.now();
+  const answers = await Promise.all(
+    Array.from({ length: n }, () =>
+      timed(client, options).catch((err: unknown) => ({ status: 0, text: String(err), ms: Number.NaN })),
+    ),
+  );
+  const wallMs = performance.now() - t0;
+  await client.close();
+  const failed = answers.filter((a) => !succeeded(a.status, a.text));
+  if (failed[0]) console.log(`  first failure: ${failed[0].status} ${failed[0].text.slice(0, 300)}`);
+  return {
+    wallMs,
+    latency: summarize(answers.map((a) => a.ms).filter(Number.isFinite)),
+    failures: failed.length,
+    target: await targetStats(target),
+  };
+}
+
+const hookSucceeded = (status: number, text: string) =>
+  status === 200 && (JSON.parse(text) as { outcome?: string }).outcome === "succeeded";
+
+/** Brings a fresh service to a steady state (JIT, first connections) before it is measured. */
+async function warmUp(service: Child, target: Child): Promise<void> {
+  const client = createClient();
+  const body = hookBody(target.port, "/ok");
+  for (let i = 0; i < 20; i++) {
+    await Promise.all(Array.from({ length: 10 }, () => timed(client, postHook(service.origin, body))));
+  }
+  await client.close();
+}
+
+/**
+ * Concurrency: `hooks` hooks at once against a target that answers after 1 s, against the same
+ * number of GETs sent straight to the target. All must succeed; the target's arrival spread
+ * shows whether any hook waited for a connection (a per-origin cap would queue them).
+ */
+export async function benchConcurrency(
+  target: Child,
+  service: Child,
+  relay: Child | undefined,
+  o: ConcurrencyOptions,
+): Promise<ConcurrencyFigures> {
+  await warmUp(service, target);
+  if (relay) await warmUp(relay, target);
+  const direct = await burst(o.hooks, target, get(target.origin, "/slow"), (s) => s === 200);
+  const body = hookBody(target.port, "/slow");
+  const hookd = await burst(o.hooks, target, postHook(service.origin, body), hookSucceeded);
+  const mem = service.memory();
+  const relayBurst = relay
+    ? await burst(o.hooks, target, postHook(relay.origin, body), hookSucceeded)
+    : undefined;
+  return {
+    direct,
+    hookd: { ...hookd, rssPeakMiB: mem.peakMiB, rssAfterMiB: mem.rssMiB },
+    relay: relay && relayBurst ? { ...relayBurst, rssPeakMiB: relay.memory().peakMiB } : undefined,
+    wallRatio: hookd.wallMs / direct.wallMs,
+    relayWallRatio: relayBurst ? relayBurst.wallMs / direct.wallMs : undefined,
+  };
+}
+
+export function printConcurrency(f: ConcurrencyFigures, o: ConcurrencyOptions): void {
+  const row = (name: string, b: Burst) =>
+    `  ${name.padEnd(26)} wall ${fmt(b.wallMs, 0).padStart(5)} ms   latency p50 ${fmt(b.latency.p50, 0)} / p99 ${fmt(b.latency.p99, 0)} ms   ` +
+    `failures ${b.failures}   target saw ${b.target.requests} req on ${b.target.connections} new conns, /slow arrivals spread ${b.target.slowArrivalSpreadMs} ms`;
+  console.log(`concurrency — ${o.hooks} at once, target answers after 1 s, fresh client sockets`);
+  console.log(row("direct GET target", f.direct));
+  console.log(row("hookd POST /v1/hooks/run", f.hookd));
+  if (f.relay) console.log(row("bare node:http+undici relay", f.relay));
+  console.log(
+    `  ratio hookd/direct wall ${fmt(f.wallRatio)}× (goal ≤ 1.5×)   hookd RSS peak ${fmt(f.hookd.rssPeakMiB, 0)} MiB, after ${fmt(f.hookd.rssAfterMiB, 0)} MiB (goal ≤ 300 MB)` +
+      (f.relay && f.relayWallRatio !== undefined
+        ? `   reference: bare relay ${fmt(f.relayWallRatio)}×, RSS peak ${fmt(f.relay.rssPeakMiB, 0)} MiB`
+        : ""),
+  );
+}

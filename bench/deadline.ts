@@ -1,0 +1,69 @@
+import { createClient, fmt, get, hookBody, postHook, type Summary, summarize, timed } from "./client.ts";
+import type { Child } from "./processes.ts";
+
+export interface DeadlineOptions {
+  hooks: number;
+}
+
+export interface DeadlineFigures {
+  baseline: Summary;
+  wall: Summary;
+  durationMs: Summary;
+  outcomes: Record<string, number>;
+  p99Ratio: number;
+}
+
+/**
+ * Deadline precision: `hooks` hooks at once, timeoutSeconds 1, against a target that never
+ * answers. The baseline is the client's own 1 s timer on the same number of GETs to the same
+ * target (undici aborting with AbortSignal.timeout), so the event loop's lateness is in both.
+ */
+export async function benchDeadline(
+  target: Child,
+  service: Child,
+  o: DeadlineOptions,
+): Promise<DeadlineFigures> {
+  const client = createClient();
+  const base = await Promise.all(
+    Array.from({ length: o.hooks }, async () => {
+      const t0 = performance.now();
+      await client
+        .request({ ...get(target.origin, "/never"), signal: AbortSignal.timeout(1000) })
+        .catch(() => undefined);
+      return performance.now() - t0;
+    }),
+  );
+  const body = hookBody(target.port, "/never", 1);
+  const answers = await Promise.all(
+    Array.from({ length: o.hooks }, () => timed(client, postHook(service.origin, body))),
+  );
+  await client.close();
+  const outcomes: Record<string, number> = {};
+  const durations: number[] = [];
+  for (const a of answers) {
+    const r = a.status === 200 ? (JSON.parse(a.text) as { outcome: string; durationMs: number }) : undefined;
+    const key = r?.outcome ?? `status ${a.status}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+    if (r) durations.push(r.durationMs);
+  }
+  const wall = summarize(answers.map((a) => a.ms));
+  return {
+    baseline: summarize(base),
+    wall,
+    durationMs: summarize(durations),
+    outcomes,
+    p99Ratio: wall.p99 / 1000,
+  };
+}
+
+export function printDeadline(f: DeadlineFigures, o: DeadlineOptions): void {
+  const row = (name: string, s: Summary) =>
+    `  ${name.padEnd(34)} p50 ${fmt(s.p50 / 1000, 3)} s   p99 ${fmt(s.p99 / 1000, 3)} s   max ${fmt(s.max / 1000, 3)} s`;
+  console.log(`deadline precision — ${o.hooks} hooks at once, timeoutSeconds 1, target never answers`);
+  console.log(row("client's own 1 s timer (baseline)", f.baseline));
+  console.log(row("hookd, wall time at the client", f.wall));
+  console.log(row("hookd, durationMs in the results", f.durationMs));
+  console.log(
+    `  outcomes ${JSON.stringify(f.outcomes)}   p99 ${fmt(f.wall.p99 / 1000, 3)} s (goal ≤ 1.05 s), baseline p99 ${fmt(f.baseline.p99 / 1000, 3)} s`,
+  );
+}

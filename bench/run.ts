@@ -1,0 +1,84 @@
+/**
+ * `npm run bench [-- --only dispatch,concurrency,deadline] [--rounds N] [--concurrency N]
+ *  [--hooks N] [--no-relay]`: hookd's hot-path benchmarks, each printed as figures and ratios
+ * against a baseline measured in the same run. Traffic goes only to 127.0.0.1; every part is
+ * bounded in count and time, and all child processes stop with the run.
+ */
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { TOKEN } from "./client.ts";
+import { benchConcurrency, printConcurrency } from "./concurrency.ts";
+import { benchDeadline, printDeadline } from "./deadline.ts";
+import { benchDispatch, printDispatch } from "./dispatch.ts";
+import { type Child, openFileLimit, startChild } from "./processes.ts";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string", default: "dispatch,concurrency,deadline" },
+    rounds: { type: "string", default: "5000" },
+    warmup: { type: "string", default: "2000" },
+    concurrency: { type: "string", default: "1" },
+    hooks: { type: "string", default: "5000" },
+    "deadline-hooks": { type: "string", default: "500" },
+    "no-relay": { type: "boolean", default: false },
+  },
+});
+const only = new Set(values.only.split(","));
+const int = (name: string, text: string) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`bench: --${name} must be a whole number ≥ 1, got "${text}"`);
+  return n;
+};
+const hooks = int("hooks", values.hooks);
+
+// 5,000 sockets on each side of each process (client→service, service→target).
+const needed = hooks + 200;
+if (openFileLimit() < needed) {
+  console.error(
+    `bench: the open-file limit is ${openFileLimit()}, ${needed} are needed: run \`ulimit -n 20000\` first`,
+  );
+  process.exit(2);
+}
+
+console.log(
+  `hookd bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
+);
+const target = await startChild("target.ts");
+const relay = values["no-relay"] ? undefined : await startChild("bare-relay.ts");
+const serviceEnv = { HOOKD_TOKEN: TOKEN };
+
+/** A fresh service per benchmark, so that its peak RSS belongs to that benchmark. */
+async function withService<T>(fn: (service: Child) => Promise<T>): Promise<T> {
+  const service = await startChild("service.ts", serviceEnv);
+  try {
+    return await fn(service);
+  } finally {
+    await service.stop();
+  }
+}
+
+try {
+  if (only.has("dispatch")) {
+    const o = {
+      rounds: int("rounds", values.rounds),
+      warmupRounds: int("warmup", values.warmup),
+      concurrency: int("concurrency", values.concurrency),
+    };
+    const f = await withService((s) => benchDispatch(target, s, relay, o));
+    printDispatch(f, o);
+  }
+  if (only.has("concurrency")) {
+    const o = { hooks };
+    const f = await withService((s) => benchConcurrency(target, s, relay, o));
+    printConcurrency(f, o);
+  }
+  if (only.has("deadline")) {
+    const o = { hooks: int("deadline-hooks", values["deadline-hooks"]) };
+    const f = await withService((s) => benchDeadline(target, s, o));
+    printDeadline(f, o);
+  }
+} finally {
+  await relay?.stop();
+  await target.stop();
+}
