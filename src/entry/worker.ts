@@ -3,6 +3,8 @@ import { type Env, loadConfig } from "../config.ts";
 import { createApp } from "../http/app.ts";
 import { consoleLogger } from "../platform/web/console-log.ts";
 import { createFetchHttpClient } from "../platform/web/fetch-http.ts";
+import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-api.ts";
+import { createEcsDeps } from "../runtimes/ecs/deps.ts";
 
 // One app per isolate and set of bindings: building it per request would cost on every hook.
 let cached: { env: Env; app: Hono } | undefined;
@@ -22,6 +24,8 @@ function appFor(env: Env): Hono {
     auth: {
       refuse: "HOOKD_TOKEN is not set: the Worker refuses /v1 until it is (wrangler secret put HOOKD_TOKEN)",
     },
+    // No process.env and no credential chain here: keys and endpoint come from the bindings.
+    ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "workers")) }),
   });
   cached = { env, app };
   return app;

@@ -2,11 +2,13 @@ import { Hono } from "hono";
 import type { Config } from "../config.ts";
 import type { EngineDeps } from "../engine/types.ts";
 import type { BackgroundRunner } from "../platform/ports.ts";
+import type { EcsDeps } from "../runtimes/ecs/deps.ts";
 import { VERSION } from "../version.ts";
 import { type AuthOptions, bearerAuth } from "./auth.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 import { openApiDocument, type RouteDoc } from "./openapi.ts";
 import { dockerRoutes } from "./routes/docker.ts";
+import { ecsRoutes } from "./routes/ecs.ts";
 import { hookRoutes } from "./routes/hooks.ts";
 
 export interface AppDeps {
@@ -14,6 +16,8 @@ export interface AppDeps {
   engine: EngineDeps;
   background: BackgroundRunner;
   auth: AuthOptions["whenUnset"];
+  /** The ECS adapter (ECS API client, task definition cache, run store); the ECS routes answer 503 without it. */
+  ecs?: EcsDeps;
 }
 
 export interface RouteModule {
@@ -22,7 +26,10 @@ export interface RouteModule {
 }
 
 /** The whole service as a Hono app; every runtime dependency comes in through `deps`. */
-export function createApp(deps: AppDeps, modules: RouteModule[] = [hookRoutes, dockerRoutes]): Hono {
+export function createApp(
+  deps: AppDeps,
+  modules: RouteModule[] = [hookRoutes, dockerRoutes, ecsRoutes],
+): Hono {
   const app = new Hono();
   app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) =>

@@ -1,5 +1,7 @@
 import { type Env, loadConfig } from "../../config.ts";
 import type { AppDeps } from "../../http/app.ts";
+import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
+import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
 import { createInProcessBackground } from "./background.ts";
 import { createStdoutLogger } from "./stdout-log.ts";
 import { createUndiciHttpClient } from "./undici-http.ts";
@@ -20,6 +22,7 @@ export function createNodeDeps(env: Env = process.env): NodeDeps {
     engine: { http, log, config },
     background,
     auth: "allow",
+    ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node")) }),
     async close() {
       await background.drain();
       log.flush();

@@ -1,0 +1,172 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import { EcsCallError } from "../../runtimes/ecs/api.ts";
+import type { EcsRunContext } from "../../runtimes/ecs/consequences.ts";
+import type { EcsDeps } from "../../runtimes/ecs/deps.ts";
+import { readEcsEvent, TaskStateChangeEventSchema } from "../../runtimes/ecs/event.ts";
+import { stopTaskGracefully } from "../../runtimes/ecs/graceful-stop.ts";
+import { type PlanOutcome, planTaskEvent, runTaskEventPlan } from "../../runtimes/ecs/handle-event.ts";
+import {
+  AcceptedAnswerSchema,
+  DoneAnswerSchema,
+  handleEcsEventAndWait,
+  IgnoredAnswerSchema,
+  logPlan,
+  problemsOf,
+} from "../../runtimes/ecs/intake.ts";
+import { errorText } from "../../spec/labels.ts";
+import type { AppDeps, RouteModule } from "../app.ts";
+import { waitUntilOf } from "../background.ts";
+import { readJson } from "../body.ts";
+import { ApiError } from "../errors.ts";
+
+export const StopTaskRequestSchema = z.strictObject({
+  cluster: z.string().min(1),
+  task: z.string().min(1),
+  reason: z.string().min(1).optional(),
+});
+
+/**
+ * How long the 202 path waits for DescribeTaskDefinition (cached, so usually no wait at all)
+ * before it answers anyway: EventBridge API destinations give up after 5 s.
+ */
+export const PLAN_BUDGET_MS = 800;
+
+function ecsOf(deps: AppDeps): EcsDeps {
+  if (!deps.ecs) throw new ApiError(503, "ecs_not_configured", "this hookd has no ECS client configured");
+  return deps.ecs;
+}
+
+/** ECS could not be asked (after the SDK's retries): a 502, so that EventBridge retries the event. */
+function upstream(err: unknown): never {
+  if (err instanceof EcsCallError) throw new ApiError(502, "ecs_error", err.message);
+  throw err;
+}
+
+async function withinBudget(planning: Promise<PlanOutcome>, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<{ late: true }>((resolve) => {
+    timer = setTimeout(() => resolve({ late: true }), ms);
+  });
+  const settled = planning.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  const first = await Promise.race([settled, late]);
+  clearTimeout(timer);
+  return first;
+}
+
+export const ecsRoutes: RouteModule = {
+  docs: [
+    {
+      method: "post",
+      path: "/v1/events/ecs",
+      summary:
+        "An EventBridge ECS Task State Change event: plans the hooks, answers 202, runs them in the background",
+      body: TaskStateChangeEventSchema,
+      query: { wait: "true: run the hooks before answering, and answer 200 {results, actions}" },
+      responses: {
+        "200": {
+          description: "another event type (ignored), or with ?wait=true the results and actions",
+          schema: z.union([IgnoredAnswerSchema, DoneAnswerSchema]),
+        },
+        "202": {
+          description: "the planned hook runs; they run in the background",
+          schema: AcceptedAnswerSchema,
+        },
+        "502": {
+          description: "ECS could not be asked (the event is not recorded: a retry is handled in full)",
+        },
+      },
+    },
+    {
+      method: "post",
+      path: "/v1/ecs/tasks/stop",
+      summary: "The graceful stop for deploy scripts: every preStop of the task, then StopTask",
+      body: StopTaskRequestSchema,
+      responses: {
+        "200": { description: "the preStop results and the StopTask action", schema: DoneAnswerSchema },
+        "404": { description: "ECS does not know the task" },
+        "502": { description: "DescribeTasks or DescribeTaskDefinition failed: nothing ran" },
+      },
+    },
+  ],
+  register(app, deps) {
+    app.post("/v1/events/ecs", async (c) => {
+      const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine };
+      const value = await readJson(c, z.unknown(), "the event");
+      if (c.req.query("wait") === "true") {
+        const handled = await handleEcsEventAndWait(ctx, value).catch(upstream);
+        if (handled.kind === "invalid") throw ApiError.invalid(handled.error, "the event");
+        if (handled.kind === "ignored") return c.json({ ignored: handled.why });
+        return c.json(handled.answer);
+      }
+      const read = readEcsEvent(value);
+      if (read.kind === "invalid") throw ApiError.invalid(read.error, "the event");
+      if (read.kind === "ignored") return c.json({ ignored: read.why });
+      return acceptInBackground(c, deps, ctx, read.task, read.version);
+    });
+
+    app.post("/v1/ecs/tasks/stop", async (c) => {
+      const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine };
+      const request = await readJson(c, StopTaskRequestSchema);
+      const outcome = await stopTaskGracefully(ctx, request).catch(upstream);
+      if (!outcome.found) throw new ApiError(404, "task_not_found", outcome.message);
+      return c.json({ results: outcome.results, actions: outcome.actions });
+    });
+  },
+};
+
+async function acceptInBackground(
+  c: Context,
+  deps: AppDeps,
+  ctx: EcsRunContext,
+  task: Parameters<typeof planTaskEvent>[1],
+  version: number,
+): Promise<Response> {
+  const planning = planTaskEvent(ctx, task, version);
+  // Whatever fails after the answer has gone is logged with the event, so it is never silently lost.
+  const lost = (err: unknown) =>
+    ctx.engine.log.write({
+      level: "error",
+      msg: "ecs event not handled: redeliver it (the event was not recorded)",
+      task: task.taskArn,
+      version,
+      error: errorText(err),
+      event: task,
+    });
+  const first = await withinBudget(planning, PLAN_BUDGET_MS);
+  if ("late" in first) {
+    const work = planning.then(async (outcome) => {
+      if ("duplicate" in outcome) return;
+      logPlan(ctx, outcome.plan);
+      await runTaskEventPlan(ctx, outcome.plan);
+    }, lost);
+    deps.background.run(work, waitUntilOf(c));
+    return c.json(
+      {
+        accepted: [],
+        pending: `DescribeTaskDefinition ${task.taskDefinitionArn} is slow: the hooks are planned and run when it answers`,
+      },
+      202,
+    );
+  }
+  if ("error" in first) {
+    lost(first.error);
+    upstream(first.error);
+  }
+  const outcome = first.value;
+  if ("duplicate" in outcome) return c.json({ accepted: [], duplicate: outcome.duplicate }, 202);
+  logPlan(ctx, outcome.plan);
+  const running = runTaskEventPlan(ctx, outcome.plan).catch((err: unknown) => {
+    ctx.engine.log.write({
+      level: "error",
+      msg: "ecs hooks failed to run",
+      task: task.taskArn,
+      error: errorText(err),
+    });
+  });
+  deps.background.run(running, waitUntilOf(c));
+  return c.json({ accepted: outcome.plan.runs, ...problemsOf(outcome.plan) }, 202);
+}

@@ -1,0 +1,73 @@
+/**
+ * What hookd needs of the ECS API, in hookd's terms. The implementation (aws-api.ts) speaks to
+ * ECS through @aws-sdk/client-ecs; tests point that same SDK at a fake endpoint.
+ */
+
+export interface EcsContainerDefinition {
+  name: string;
+  dockerLabels: Record<string, string>;
+  portMappings: Array<{ name?: string | undefined; containerPort?: number | undefined }>;
+  stopTimeout?: number | undefined;
+}
+
+export interface EcsTaskDefinition {
+  arn: string;
+  containers: EcsContainerDefinition[];
+}
+
+/** A task as an event shows it, or as DescribeTasks answers. */
+export interface EcsTaskView {
+  taskArn: string;
+  clusterArn: string;
+  taskDefinitionArn: string;
+  lastStatus: string;
+  desiredStatus: string;
+  containers: EcsTaskContainer[];
+  attachments: EcsAttachment[];
+  /** When ECS began to stop the task, where it says so. */
+  stoppingAt?: string | undefined;
+}
+
+export interface EcsTaskContainer {
+  name: string;
+  lastStatus?: string | undefined;
+  runtimeId?: string | undefined;
+  networkInterfaces?: Array<{ privateIpv4Address?: string | undefined }> | undefined;
+}
+
+export interface EcsAttachment {
+  type?: string | undefined;
+  details?: Array<{ name?: string | undefined; value?: string | undefined }> | undefined;
+}
+
+export interface EcsApi {
+  describeTaskDefinition(arn: string): Promise<EcsTaskDefinition>;
+  /** The task, or undefined when ECS does not know it. */
+  describeTask(cluster: string, task: string): Promise<EcsTaskView | undefined>;
+  stopTask(cluster: string, task: string, reason: string): Promise<void>;
+}
+
+/** The ECS API of a region (task ARNs carry theirs); undefined: the configured default region. */
+export type EcsApiFor = (region: string | undefined) => EcsApi;
+
+/** A failed ECS call, after the SDK's retries: what was called, on what, and what ECS said. */
+export class EcsCallError extends Error {
+  override name = "EcsCallError";
+  constructor(
+    readonly operation: string,
+    readonly subject: string,
+    readonly code: string,
+    message: string,
+    readonly attempts: number | undefined,
+  ) {
+    super(
+      `ECS ${operation} ${subject}: ${code}: ${message}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ""}`,
+    );
+  }
+}
+
+/** `arn:aws:ecs:us-west-2:111122223333:task/…` → `us-west-2`. */
+export function regionOfArn(arn: string | undefined): string | undefined {
+  const m = arn ? /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):/.exec(arn) : null;
+  return m?.[1];
+}

@@ -1,0 +1,160 @@
+import {
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  type ECSClientConfig,
+  StopTaskCommand,
+} from "@aws-sdk/client-ecs";
+import type { Env } from "../../config.ts";
+import { type EcsApi, type EcsApiFor, EcsCallError, type EcsTaskView } from "./api.ts";
+
+export interface AwsEcsOptions {
+  /** The default region, for calls whose ARNs do not name one. */
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  /** Explicit keys; undefined: the SDK's default provider chain (Node, Lambda). */
+  credentials?:
+    | { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined }
+    | undefined;
+  /** Why the keys are needed where there is no default chain (Workers), said on the first call. */
+  credentialsRequired?: string | undefined;
+}
+
+function text(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
+}
+
+/**
+ * Client settings from the environment (process.env on Node and Lambda, the bindings on Workers,
+ * which have no process.env: so the endpoint and keys are read here and passed explicitly).
+ */
+export function awsEcsOptionsFromEnv(env: Env, runtime: "node" | "workers"): AwsEcsOptions {
+  const accessKeyId = text(env, "AWS_ACCESS_KEY_ID");
+  const secretAccessKey = text(env, "AWS_SECRET_ACCESS_KEY");
+  const credentials =
+    accessKeyId && secretAccessKey
+      ? { accessKeyId, secretAccessKey, sessionToken: text(env, "AWS_SESSION_TOKEN") }
+      : undefined;
+  return {
+    region: text(env, "AWS_REGION") ?? text(env, "AWS_DEFAULT_REGION"),
+    endpoint: text(env, "AWS_ENDPOINT_URL_ECS") ?? text(env, "AWS_ENDPOINT_URL"),
+    credentials,
+    ...(runtime === "workers" &&
+      !credentials && {
+        credentialsRequired:
+          "AWS credentials are not set: the Worker has no default credential chain; run wrangler secret put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+      }),
+  };
+}
+
+/** One SDK client per region, made on first use. */
+export function createAwsEcsApiFor(options: AwsEcsOptions): EcsApiFor {
+  const apis = new Map<string, EcsApi>();
+  return (region) => {
+    const key = region ?? options.region ?? "";
+    let api = apis.get(key);
+    if (!api) {
+      api = awsEcsApi(options, region ?? options.region);
+      apis.set(key, api);
+    }
+    return api;
+  };
+}
+
+function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
+  let client: ECSClient | undefined;
+  const clientFor = (operation: string, subject: string): ECSClient => {
+    if (options.credentialsRequired) {
+      throw new EcsCallError(
+        operation,
+        subject,
+        "CredentialsMissing",
+        options.credentialsRequired,
+        undefined,
+      );
+    }
+    if (!region) {
+      throw new EcsCallError(operation, subject, "RegionMissing", "no region: set AWS_REGION", undefined);
+    }
+    if (!client) {
+      const config: ECSClientConfig = { region };
+      if (options.endpoint) config.endpoint = options.endpoint;
+      const keys = options.credentials;
+      if (keys) {
+        config.credentials = {
+          accessKeyId: keys.accessKeyId,
+          secretAccessKey: keys.secretAccessKey,
+          ...(keys.sessionToken !== undefined && { sessionToken: keys.sessionToken }),
+        };
+      }
+      client = new ECSClient(config);
+    }
+    return client;
+  };
+  const call = async <T>(operation: string, subject: string, send: (c: ECSClient) => Promise<T>) => {
+    const c = clientFor(operation, subject);
+    try {
+      return await send(c);
+    } catch (err) {
+      throw asCallError(operation, subject, err);
+    }
+  };
+  return {
+    async describeTaskDefinition(arn) {
+      const out = await call("DescribeTaskDefinition", arn, (c) =>
+        c.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
+      );
+      const def = out.taskDefinition;
+      return {
+        arn: def?.taskDefinitionArn ?? arn,
+        containers: (def?.containerDefinitions ?? []).map((d) => ({
+          name: d.name ?? "",
+          dockerLabels: d.dockerLabels ?? {},
+          portMappings: (d.portMappings ?? []).map((p) => ({ name: p.name, containerPort: p.containerPort })),
+          stopTimeout: d.stopTimeout,
+        })),
+      };
+    },
+    async describeTask(cluster, task) {
+      const out = await call("DescribeTasks", `${task} in ${cluster}`, (c) =>
+        c.send(new DescribeTasksCommand({ cluster, tasks: [task] })),
+      );
+      const t = out.tasks?.[0];
+      if (!t?.taskArn) return undefined;
+      const view: EcsTaskView = {
+        taskArn: t.taskArn,
+        clusterArn: t.clusterArn ?? cluster,
+        taskDefinitionArn: t.taskDefinitionArn ?? "",
+        lastStatus: t.lastStatus ?? "",
+        desiredStatus: t.desiredStatus ?? "",
+        containers: (t.containers ?? []).map((ct) => ({
+          name: ct.name ?? "",
+          lastStatus: ct.lastStatus,
+          runtimeId: ct.runtimeId,
+          networkInterfaces: ct.networkInterfaces?.map((n) => ({ privateIpv4Address: n.privateIpv4Address })),
+        })),
+        attachments: (t.attachments ?? []).map((a) => ({
+          type: a.type,
+          details: a.details?.map((d) => ({ name: d.name, value: d.value })),
+        })),
+        stoppingAt: t.stoppingAt?.toISOString(),
+      };
+      return view;
+    },
+    async stopTask(cluster, task, reason) {
+      await call("StopTask", `${task} in ${cluster}`, (c) =>
+        c.send(new StopTaskCommand({ cluster, task, reason })),
+      );
+    },
+  };
+}
+
+function asCallError(operation: string, subject: string, err: unknown): EcsCallError {
+  if (err instanceof EcsCallError) return err;
+  const e = err as { name?: unknown; message?: unknown; $metadata?: { attempts?: unknown } } | undefined;
+  const code = typeof e?.name === "string" ? e.name : "Error";
+  const message = typeof e?.message === "string" && e.message !== "" ? e.message : String(err);
+  const attempts = typeof e?.$metadata?.attempts === "number" ? e.$metadata.attempts : undefined;
+  return new EcsCallError(operation, subject, code, message, attempts);
+}

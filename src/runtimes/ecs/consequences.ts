@@ -1,0 +1,105 @@
+import { runHook } from "../../engine/run-hook.ts";
+import type { EngineDeps } from "../../engine/types.ts";
+import { errorText } from "../../spec/labels.ts";
+import type { HookResult } from "../../spec/result.ts";
+import { type EcsApi, type EcsTaskView, regionOfArn } from "./api.ts";
+import type { EcsDeps } from "./deps.ts";
+import type { ContainerHooks, TaskHooks } from "./discovery.ts";
+import { runKeys } from "./run-store.ts";
+import { hookTarget } from "./target.ts";
+
+/** What hookd did to a task, as the answer and the log show it. */
+export interface EcsAction {
+  type: "StopTask";
+  cluster: string;
+  task: string;
+  reason: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface EcsRunContext {
+  ecs: EcsDeps;
+  engine: EngineDeps;
+}
+
+/** ECS caps a StopTask reason at 255 characters. */
+export const STOP_REASON_MAX = 255;
+
+export function stopReason(text: string): string {
+  return text.length <= STOP_REASON_MAX ? text : `${text.slice(0, STOP_REASON_MAX - 1)}…`;
+}
+
+export function failedPostStartReason(result: HookResult): string {
+  return stopReason(`FailedPostStartHook: ${result.container}: ${result.message}`);
+}
+
+export function apiForTask(ecs: EcsDeps, task: EcsTaskView): EcsApi {
+  return ecs.apiFor(regionOfArn(task.taskArn) ?? regionOfArn(task.clusterArn));
+}
+
+/** Running containers of the task that have a preStop hook (never one that exited by itself). */
+export function preStopContainers(task: EcsTaskView, hooks: TaskHooks) {
+  return task.containers.flatMap((c) => {
+    const h = hooks.containers.get(c.name);
+    return c.lastStatus === "RUNNING" && h?.lifecycle.preStop ? [{ container: c, hooks: h }] : [];
+  });
+}
+
+/**
+ * Every preStop of the task in parallel, each within its own budget (epoch ms from `deadlineOf`).
+ * `always`: run even if hookd already ran it (an explicit stop request); the run is recorded either way.
+ */
+export async function runPreStops(
+  ctx: EcsRunContext,
+  task: EcsTaskView,
+  hooks: TaskHooks,
+  deadlineOf: (h: ContainerHooks) => number,
+  always: boolean,
+): Promise<HookResult[]> {
+  const runs = await Promise.all(
+    preStopContainers(task, hooks).map(async ({ container, hooks: h }) => {
+      const claimed = await ctx.ecs.runs.claim(runKeys.preStop(task.taskArn, container.name));
+      const handler = h.lifecycle.preStop;
+      if ((!claimed && !always) || !handler) return undefined;
+      return runHook("preStop", handler, hookTarget(task, container, h), ctx.engine, {
+        notAfter: deadlineOf(h),
+      });
+    }),
+  );
+  return runs.filter((r): r is HookResult => r !== undefined);
+}
+
+/** StopTask; a failure (after the SDK's retries) is logged and reported in the action, never thrown. */
+export async function stopTask(ctx: EcsRunContext, task: EcsTaskView, reason: string): Promise<EcsAction> {
+  const action: EcsAction = {
+    type: "StopTask",
+    cluster: task.clusterArn,
+    task: task.taskArn,
+    reason,
+    ok: true,
+  };
+  try {
+    await apiForTask(ctx.ecs, task).stopTask(task.clusterArn, task.taskArn, reason);
+    ctx.engine.log.write({ level: "info", msg: "ecs StopTask", ...action });
+    return action;
+  } catch (err) {
+    const failed = { ...action, ok: false, error: errorText(err) };
+    ctx.engine.log.write({ level: "error", msg: "ecs StopTask failed: the task keeps running", ...failed });
+    return failed;
+  }
+}
+
+/** The kubelet's consequence of a failed postStart, for a whole task: its preStop hooks, then StopTask. */
+export async function stopAfterFailedPostStart(
+  ctx: EcsRunContext,
+  task: EcsTaskView,
+  hooks: TaskHooks,
+  failed: HookResult,
+): Promise<{ results: HookResult[]; action: EcsAction }> {
+  const now = ctx.engine.now ?? Date.now;
+  const start = now();
+  const results = await runPreStops(ctx, task, hooks, (h) => start + h.graceSeconds * 1000, false);
+  const action = await stopTask(ctx, task, failedPostStartReason(failed));
+  return { results, action };
+}

@@ -1,0 +1,106 @@
+import { describeIssues } from "../../spec/issues.ts";
+import {
+  gracePeriodFromLabels,
+  LABEL,
+  lifecycleFromLabels,
+  namedPortsFromLabels,
+} from "../../spec/labels.ts";
+import type { Lifecycle, NamedPorts } from "../../spec/lifecycle.ts";
+import type { EcsApi, EcsContainerDefinition, EcsTaskDefinition } from "./api.ts";
+import { LruMap } from "./lru.ts";
+
+/** ECS's default time between SIGTERM and SIGKILL when a container definition sets no stopTimeout. */
+export const ECS_DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+/** The contract's default grace period, where neither the label nor stopTimeout sets one. */
+export const DEFAULT_GRACE_SECONDS = 30;
+
+/** The hooks of one container definition, read from its dockerLabels. */
+export interface ContainerHooks {
+  name: string;
+  lifecycle: Lifecycle;
+  /** portMappings[].name, then the hookd.ports label (which wins on a clash). */
+  ports: NamedPorts;
+  agentUrl: string | undefined;
+  /** The budget of preStop before StopTask: the grace label, else stopTimeout, else 30. */
+  graceSeconds: number;
+  /** ECS's own time from SIGTERM to SIGKILL: preStop after ECS began the stop has this much. */
+  stopTimeoutSeconds: number;
+}
+
+export interface TaskHooks {
+  taskDefinitionArn: string;
+  containers: Map<string, ContainerHooks>;
+  /** Containers whose hookd labels are invalid: they get no hooks, and the answer says why. */
+  problems: Array<{ container: string; message: string }>;
+}
+
+/** Reads every container's hooks from a task definition: a revision never changes, so this is cached. */
+export function discoverEcsHooks(def: EcsTaskDefinition): TaskHooks {
+  const containers = new Map<string, ContainerHooks>();
+  const problems: TaskHooks["problems"] = [];
+  for (const c of def.containers) {
+    const read = containerHooks(c);
+    if (read === undefined) continue;
+    if ("problem" in read) problems.push({ container: c.name, message: read.problem });
+    else containers.set(c.name, read);
+  }
+  return { taskDefinitionArn: def.arn, containers, problems };
+}
+
+function containerHooks(c: EcsContainerDefinition): ContainerHooks | { problem: string } | undefined {
+  const labels = c.dockerLabels;
+  const lifecycle = lifecycleFromLabels(labels);
+  if (lifecycle === undefined) return undefined;
+  const where = `container definition "${c.name}" dockerLabels`;
+  if (!lifecycle.ok) return { problem: `${where}: ${describeIssues(lifecycle.issues)}` };
+  const ports = namedPortsFromLabels(labels);
+  if (!ports.ok) return { problem: `${where}: ${describeIssues(ports.issues)}` };
+  const grace = gracePeriodFromLabels(labels);
+  if (!grace.ok) return { problem: `${where}: ${describeIssues(grace.issues)}` };
+  const mapped: NamedPorts = {};
+  for (const p of c.portMappings) {
+    if (p.name && p.containerPort !== undefined) mapped[p.name] = p.containerPort;
+  }
+  const stopTimeoutSeconds = c.stopTimeout ?? ECS_DEFAULT_STOP_TIMEOUT_SECONDS;
+  return {
+    name: c.name,
+    lifecycle: lifecycle.value,
+    ports: { ...mapped, ...ports.value },
+    agentUrl: labels[LABEL.agentUrl],
+    graceSeconds: grace.value ?? c.stopTimeout ?? DEFAULT_GRACE_SECONDS,
+    stopTimeoutSeconds,
+  };
+}
+
+export interface TaskDefinitionCache {
+  /** The hooks of a task definition revision: one DescribeTaskDefinition per ARN, shared by concurrent callers. */
+  hooksOf(api: EcsApi, taskDefinitionArn: string): Promise<TaskHooks>;
+}
+
+export const DEFAULT_TASK_DEFINITION_CACHE_SIZE = 500;
+
+export function createTaskDefinitionCache(
+  capacity = DEFAULT_TASK_DEFINITION_CACHE_SIZE,
+): TaskDefinitionCache {
+  const known = new LruMap<string, TaskHooks>(capacity);
+  const inFlight = new Map<string, Promise<TaskHooks>>();
+  return {
+    hooksOf(api, arn) {
+      const hit = known.get(arn);
+      if (hit) return Promise.resolve(hit);
+      const pending = inFlight.get(arn);
+      if (pending) return pending;
+      // A failure is not cached: the next event of this revision asks ECS again.
+      const lookup = api
+        .describeTaskDefinition(arn)
+        .then((def) => {
+          const hooks = discoverEcsHooks(def);
+          known.set(arn, hooks);
+          return hooks;
+        })
+        .finally(() => inFlight.delete(arn));
+      inFlight.set(arn, lookup);
+      return lookup;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { PhaseSchema } from "../../spec/lifecycle.ts";
+import { HookResultSchema } from "../../spec/result.ts";
+import type { EcsRunContext } from "./consequences.ts";
+import { readEcsEvent } from "./event.ts";
+import { planTaskEvent, runTaskEventPlan, type TaskEventPlan } from "./handle-event.ts";
+
+export const PlannedRunSchema = z.object({
+  phase: PhaseSchema,
+  container: z.string(),
+  handler: z.enum(["exec", "httpGet", "sleep"]),
+  task: z.string(),
+  runtimeId: z.string().optional(),
+});
+
+export const EcsActionSchema = z.object({
+  type: z.literal("StopTask"),
+  cluster: z.string(),
+  task: z.string(),
+  reason: z.string(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+});
+
+const ProblemsSchema = z.array(z.object({ container: z.string(), message: z.string() }));
+
+export const AcceptedAnswerSchema = z.object({
+  accepted: z.array(PlannedRunSchema),
+  duplicate: z.string().optional(),
+  pending: z.string().optional(),
+  problems: ProblemsSchema.optional(),
+});
+
+export const DoneAnswerSchema = z.object({
+  results: z.array(HookResultSchema),
+  actions: z.array(EcsActionSchema),
+  duplicate: z.string().optional(),
+  problems: ProblemsSchema.optional(),
+});
+export type DoneAnswer = z.infer<typeof DoneAnswerSchema>;
+
+export const IgnoredAnswerSchema = z.object({ ignored: z.string() });
+
+export type EventHandled =
+  | { kind: "ignored"; why: string }
+  | { kind: "invalid"; error: z.ZodError }
+  | { kind: "done"; answer: DoneAnswer };
+
+export function problemsOf(plan: TaskEventPlan): { problems?: TaskEventPlan["problems"] } {
+  return plan.problems.length > 0 ? { problems: plan.problems } : {};
+}
+
+/** One line per event acted on, so that what hookd decided can be traced to the event. */
+export function logPlan(ctx: EcsRunContext, plan: TaskEventPlan): void {
+  for (const p of plan.problems) {
+    ctx.engine.log.write({ level: "error", msg: "ecs invalid hookd label", task: plan.task.taskArn, ...p });
+  }
+  ctx.engine.log.write({
+    level: "info",
+    msg: "ecs event",
+    task: plan.task.taskArn,
+    version: plan.version,
+    desiredStatus: plan.task.desiredStatus,
+    lastStatus: plan.task.lastStatus,
+    planned: plan.runs.map((r) => `${r.phase} ${r.container}`),
+  });
+}
+
+/**
+ * An event handled to the end (`?wait=true`, and the Lambda function the rule targets directly).
+ * Throws an EcsCallError when ECS cannot be asked, so the caller can fail and be retried.
+ */
+export async function handleEcsEventAndWait(ctx: EcsRunContext, value: unknown): Promise<EventHandled> {
+  const read = readEcsEvent(value);
+  if (read.kind !== "taskStateChange") return read;
+  const planned = await planTaskEvent(ctx, read.task, read.version);
+  if ("duplicate" in planned) {
+    return { kind: "done", answer: { results: [], actions: [], duplicate: planned.duplicate } };
+  }
+  logPlan(ctx, planned.plan);
+  const outcome = await runTaskEventPlan(ctx, planned.plan);
+  return { kind: "done", answer: { ...outcome, ...problemsOf(planned.plan) } };
+}

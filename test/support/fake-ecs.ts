@@ -1,0 +1,212 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A wire-level fake of the ECS API on 127.0.0.1: the AWS JSON 1.1 protocol as the real
+ * @aws-sdk/client-ecs speaks it (POST /, X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>).
+ * It records every call and can answer errors (ThrottlingException, ServerException…) on demand.
+ */
+
+export const TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113.";
+export type EcsOperation = "DescribeTaskDefinition" | "DescribeTasks" | "StopTask";
+
+export interface FakeContainerDefinition {
+  name: string;
+  image?: string;
+  dockerLabels?: Record<string, string>;
+  portMappings?: Array<{ containerPort: number; name?: string; protocol?: string }>;
+  stopTimeout?: number;
+}
+
+export interface FakeTask {
+  taskArn: string;
+  clusterArn: string;
+  taskDefinitionArn: string;
+  lastStatus: string;
+  desiredStatus: string;
+  containers: Array<{
+    name: string;
+    lastStatus?: string;
+    runtimeId?: string;
+    networkInterfaces?: Array<{ attachmentId?: string; privateIpv4Address?: string }>;
+  }>;
+  attachments?: Array<{
+    id?: string;
+    type?: string;
+    status?: string;
+    details?: Array<{ name: string; value: string }>;
+  }>;
+}
+
+export interface FakeCall {
+  operation: string;
+  body: Record<string, unknown>;
+  /** The SigV4 Authorization header came along (the SDK signed the request). */
+  signed: boolean;
+  at: number;
+}
+
+export interface InjectedError {
+  status: number;
+  type: string;
+  message: string;
+}
+
+export interface FakeEcs {
+  url: string;
+  calls: FakeCall[];
+  callsOf(operation: EcsOperation): FakeCall[];
+  putTaskDefinition(arn: string, containers: FakeContainerDefinition[]): void;
+  putTask(task: FakeTask): void;
+  /** The next `times` calls of `operation` answer this error instead. */
+  failNext(operation: EcsOperation, error: InjectedError, times?: number): void;
+  /** Every call of `operation` waits this long before answering. */
+  delay(operation: EcsOperation, ms: number): void;
+  close(): Promise<void>;
+}
+
+export const THROTTLED: InjectedError = {
+  status: 400,
+  type: "ThrottlingException",
+  message: "Rate exceeded",
+};
+export const SERVER_ERROR: InjectedError = {
+  status: 500,
+  type: "ServerException",
+  message: "internal failure of the fake",
+};
+
+export async function startFakeEcs(): Promise<FakeEcs> {
+  const taskDefinitions = new Map<string, FakeContainerDefinition[]>();
+  const tasks = new Map<string, FakeTask>();
+  const failures = new Map<string, InjectedError[]>();
+  const delays = new Map<string, number>();
+  const calls: FakeCall[] = [];
+
+  const answer = (res: ServerResponse, status: number, body: unknown, errorType?: string) => {
+    const headers: Record<string, string> = {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amzn-requestid": `fake-${calls.length}`,
+    };
+    if (errorType) headers["x-amzn-errortype"] = errorType;
+    res.writeHead(status, headers).end(JSON.stringify(body));
+  };
+  const error = (res: ServerResponse, e: InjectedError) =>
+    answer(res, e.status, { __type: e.type, message: e.message }, e.type);
+
+  const findTask = (ref: string): FakeTask | undefined =>
+    tasks.get(ref) ?? [...tasks.values()].find((t) => t.taskArn.endsWith(`/${ref}`));
+
+  const handle = (operation: string, body: Record<string, unknown>, res: ServerResponse) => {
+    switch (operation) {
+      case "DescribeTaskDefinition": {
+        const arn = String(body.taskDefinition);
+        const containers = taskDefinitions.get(arn);
+        if (!containers) {
+          return error(res, {
+            status: 400,
+            type: "ClientException",
+            message: `Unable to describe task definition ${arn}.`,
+          });
+        }
+        const [, family = "", revision = "0"] = /task-definition\/([^:]+):(\d+)$/.exec(arn) ?? [];
+        return answer(res, 200, {
+          taskDefinition: {
+            taskDefinitionArn: arn,
+            family,
+            revision: Number(revision),
+            containerDefinitions: containers,
+            status: "ACTIVE",
+          },
+          tags: [],
+        });
+      }
+      case "DescribeTasks": {
+        const refs = Array.isArray(body.tasks) ? body.tasks.map(String) : [];
+        const found = refs.map((r) => ({ ref: r, task: findTask(r) }));
+        return answer(res, 200, {
+          tasks: found.flatMap((f) => (f.task ? [f.task] : [])),
+          failures: found.filter((f) => !f.task).map((f) => ({ arn: f.ref, reason: "MISSING" })),
+        });
+      }
+      case "StopTask": {
+        const task = findTask(String(body.task));
+        if (!task) {
+          return error(res, {
+            status: 400,
+            type: "InvalidParameterException",
+            message: "The referenced task was not found.",
+          });
+        }
+        task.desiredStatus = "STOPPED";
+        return answer(res, 200, { task: { ...task, stoppedReason: body.reason } });
+      }
+      default:
+        return error(res, {
+          status: 400,
+          type: "UnknownOperationException",
+          message: `no operation ${operation}`,
+        });
+    }
+  };
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const target = String(req.headers["x-amz-target"] ?? "");
+      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+      } catch {
+        return error(res, { status: 400, type: "SerializationException", message: "body is not JSON" });
+      }
+      calls.push({
+        operation,
+        body,
+        signed: /^AWS4-HMAC-SHA256 /.test(String(req.headers.authorization)),
+        at: Date.now(),
+      });
+      const respond = () => {
+        const queued = failures.get(operation);
+        const injected = queued?.shift();
+        if (injected) return error(res, injected);
+        return handle(operation, body, res);
+      };
+      const wait = delays.get(operation) ?? 0;
+      if (wait > 0) setTimeout(respond, wait);
+      else respond();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    callsOf: (operation) => calls.filter((c) => c.operation === operation),
+    putTaskDefinition: (arn, containers) => taskDefinitions.set(arn, containers),
+    putTask: (task) => tasks.set(task.taskArn, task),
+    failNext(operation, e, times = 1) {
+      const queued = failures.get(operation) ?? [];
+      for (let i = 0; i < times; i++) queued.push(e);
+      failures.set(operation, queued);
+    },
+    delay: (operation, ms) => delays.set(operation, ms),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Settings that point the real SDK at the fake, with dummy credentials. */
+export function fakeEcsEnv(fake: FakeEcs): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_ECS: fake.url,
+    AWS_REGION: "us-west-2",
+    AWS_ACCESS_KEY_ID: "AKIDFAKEFAKEFAKE",
+    AWS_SECRET_ACCESS_KEY: "fake-secret-for-the-fake-endpoint",
+  };
+}
