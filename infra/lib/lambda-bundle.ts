@@ -1,0 +1,44 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { aws_lambda as lambda } from "aws-cdk-lib";
+import { buildSync } from "esbuild";
+
+/** The repository's root, two levels above infra/lib. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The Lambda entry of hookd: it takes API Gateway / Function URL requests and raw EventBridge events. */
+export const LAMBDA_ENTRY = join(REPO_ROOT, "src", "entry", "lambda.ts");
+
+/** The handler of the bundle made by bundleLambdaEntry: `index.mjs`, export `handler`. */
+export const LAMBDA_HANDLER = "index.handler";
+
+/**
+ * Bundles the Lambda entry with the locally installed esbuild, so that `cdk synth` needs neither
+ * Docker nor the network (NodejsFunction falls back to Docker when it cannot find esbuild).
+ * The bundle is ESM with a `require` shim: some bundled CommonJS dependencies require Node built-ins.
+ */
+export function bundleLambdaEntry(entry: string = LAMBDA_ENTRY): lambda.Code {
+  const outdir = mkdtempSync(join(tmpdir(), "hookd-lambda-"));
+  try {
+    buildSync({
+      entryPoints: [entry],
+      outfile: join(outdir, "index.mjs"),
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "esm",
+      minify: true,
+      sourcemap: true,
+      // Nothing is external: the AWS SDK version tested is the one that runs, not the runtime's copy.
+      banner: {
+        js: 'import { createRequire as __hookdCreateRequire } from "node:module"; const require = __hookdCreateRequire(import.meta.url);',
+      },
+      logLevel: "silent",
+    });
+  } catch (cause) {
+    throw new Error(`esbuild could not bundle the Lambda entry ${entry} into ${outdir}`, { cause });
+  }
+  return lambda.Code.fromAsset(outdir);
+}

@@ -1,0 +1,129 @@
+import {
+  CfnOutput,
+  Duration,
+  aws_ec2 as ec2,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  Stack,
+  type StackProps,
+  aws_secretsmanager as secretsmanager,
+  aws_events_targets as targets,
+} from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { EcsTaskEvents } from "./ecs-task-events.ts";
+import { ecsTaskPolicyStatements } from "./ecs-task-permissions.ts";
+import { bundleLambdaEntry, LAMBDA_HANDLER } from "./lambda-bundle.ts";
+import { CLUSTER_ARN, valueOrParameter } from "./settings.ts";
+
+/** Subnets and security groups of the tasks' VPC: hooks call the tasks' private IPs. */
+export interface HookdVpcPlacement {
+  readonly vpcId: string;
+  /** Private subnets with a route to the ECS API (NAT gateway or an `ecs` interface endpoint). */
+  readonly subnetIds: string[];
+  /** Security groups the tasks admit on their hook and agent ports; absent: a new one, egress only. */
+  readonly securityGroupIds?: string[];
+}
+
+export interface HookdLambdaStackProps extends StackProps {
+  /**
+   * The cluster whose task events run hooks; the function may describe and stop its tasks only.
+   * Absent: the CloudFormation parameter `ClusterArn`.
+   */
+  readonly clusterArn?: string;
+  /** Where the function runs; without it, it can reach only public addresses (and no task IP). */
+  readonly vpc?: HookdVpcPlacement;
+  /** HOOKD_AGENT_URL for exec handlers, e.g. `http://{ip}:9700`. */
+  readonly agentUrl?: string;
+  /** Name of a Secrets Manager secret holding HOOKD_AGENT_TOKEN. */
+  readonly agentTokenSecret?: string;
+  /**
+   * Longest run of one event (default 5 minutes): a failed postStart (its timeoutSeconds), then
+   * preStop within stopTimeout (at most 120 s on ECS), then StopTask.
+   */
+  readonly timeout?: Duration;
+  /**
+   * Default Node.js 20, the version hookd is tested on. AWS deprecated nodejs20.x on 2026-04-30
+   * and disables creating such functions on 2027-02-01: pass NODEJS_22_X or NODEJS_24_X there.
+   */
+  readonly runtime?: lambda.Runtime;
+  /** Pre-built code whose handler is `index.handler`; default: the entry bundled by esbuild at synth. */
+  readonly code?: lambda.Code;
+  /** Age after which an event that failed goes to the dead-letter queue (default 30 minutes). */
+  readonly maxEventAge?: Duration;
+}
+
+/**
+ * Shape (b): EventBridge rule → the hookd Lambda function, invoked directly with the raw event.
+ * The function finishes the hooks before it returns. No HOOKD_TOKEN: only the rule may invoke it
+ * (IAM resource policy), and no HTTP route is exposed. Add a Function URL, and HOOKD_TOKEN must be set.
+ */
+export class HookdLambdaStack extends Stack {
+  readonly taskEvents: EcsTaskEvents;
+  readonly function: lambda.Function;
+
+  constructor(scope: Construct, id: string, props: HookdLambdaStackProps) {
+    super(scope, id, props);
+    const clusterArn = valueOrParameter(this, CLUSTER_ARN, props.clusterArn);
+    this.taskEvents = new EcsTaskEvents(this, "TaskEvents", {
+      clusterArn,
+      description: "ECS task state changes, to the hookd Lambda function",
+    });
+    const maxEventAge = props.maxEventAge ?? Duration.minutes(30);
+    this.function = new lambda.Function(this, "Function", {
+      description: "hookd: lifecycle hooks for ECS tasks",
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_20_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: LAMBDA_HANDLER,
+      code: props.code ?? bundleLambdaEntry(),
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.minutes(5),
+      environment: this.functionEnvironment(props),
+      logGroup: new logs.LogGroup(this, "Logs", { retention: logs.RetentionDays.ONE_MONTH }),
+      // An invocation that throws (an ECS API error) is retried twice, then kept in the queue.
+      deadLetterQueue: this.taskEvents.deadLetterQueue,
+      retryAttempts: 2,
+      maxEventAge,
+      ...this.placement(props.vpc),
+    });
+    for (const statement of ecsTaskPolicyStatements(this, clusterArn)) {
+      this.function.addToRolePolicy(statement);
+    }
+    // These retries cover delivery to Lambda (throttling, service errors), not the function's errors.
+    this.taskEvents.rule.addTarget(
+      new targets.LambdaFunction(this.function, {
+        deadLetterQueue: this.taskEvents.deadLetterQueue,
+        maxEventAge,
+        retryAttempts: 4,
+      }),
+    );
+    new CfnOutput(this, "FunctionName", { value: this.function.functionName });
+    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.taskEvents.deadLetterQueue.queueUrl });
+  }
+
+  private functionEnvironment(props: HookdLambdaStackProps): Record<string, string> {
+    const env: Record<string, string> = { NODE_OPTIONS: "--enable-source-maps" };
+    if (props.agentUrl !== undefined) env.HOOKD_AGENT_URL = props.agentUrl;
+    if (props.agentTokenSecret !== undefined) {
+      const secret = secretsmanager.Secret.fromSecretNameV2(this, "AgentToken", props.agentTokenSecret);
+      // Resolved by CloudFormation at deploy time: visible to whoever may read the function's configuration.
+      env.HOOKD_AGENT_TOKEN = secret.secretValue.unsafeUnwrap();
+    }
+    return env;
+  }
+
+  private placement(vpc: HookdVpcPlacement | undefined): Partial<lambda.FunctionProps> {
+    if (vpc === undefined) return {};
+    // Attributes rather than Vpc.fromLookup: synth stays offline and needs no AWS credentials.
+    const subnets = vpc.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, id));
+    // The subnets are selected explicitly below, so the VPC needs no zone or subnet list of its own.
+    const imported = ec2.Vpc.fromVpcAttributes(this, "Vpc", { vpcId: vpc.vpcId, availabilityZones: [] });
+    const securityGroups = vpc.securityGroupIds?.map((id, i) =>
+      ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id),
+    );
+    return {
+      vpc: imported,
+      vpcSubnets: { subnets },
+      ...(securityGroups === undefined ? {} : { securityGroups }),
+    };
+  }
+}
