@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { isLoopback } from "../entry/node.ts";
 import { createDockerApi, DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
 import { createStdoutLogger } from "../platform/node/stdout-log.ts";
+import type { Logger } from "../platform/ports.ts";
 import { createAgentApp } from "./app.ts";
 import { createDockerExecutor } from "./docker-executor.ts";
 import { createLocalExecutor } from "./local-executor.ts";
@@ -17,6 +18,8 @@ export interface AgentServerOptions {
   /** HOOKD_AGENT_TOKEN and DOCKER_HOST are read from here (default: process.env). */
   env?: NodeJS.ProcessEnv;
   maxConcurrent?: number;
+  /** Where the JSON log lines go (default: stdout). */
+  log?: Logger & { flush?(): void };
 }
 
 export interface AgentServer {
@@ -41,7 +44,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       `HOOKD_AGENT_TOKEN is not set: refusing to listen on ${options.host}, where anyone who reaches it could run commands; set HOOKD_AGENT_TOKEN or use a loopback --host`,
     );
   }
-  const log = createStdoutLogger();
+  const log = options.log ?? createStdoutLogger();
   const executor: Executor =
     options.mode === "docker"
       ? createDockerExecutor({ api: createDockerApi(env.DOCKER_HOST || DEFAULT_DOCKER_HOST), log })
@@ -74,7 +77,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       const sweeper = setInterval(sweep, 50);
       await closed;
       clearInterval(sweeper);
-      log.flush();
+      log.flush?.();
       await executor.close();
     },
   };

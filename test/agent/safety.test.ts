@@ -1,0 +1,147 @@
+import { Client } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
+import { runCli, startCli } from "../support/cli.ts";
+import { memoryLog, postExec } from "./helpers.ts";
+
+const TOKEN = "agent-safety-secret";
+
+describe("hookd agent: auth, validation, limits", () => {
+  let agent: AgentServer;
+  const log = memoryLog();
+
+  beforeAll(async () => {
+    agent = await startAgentServer({
+      mode: "local",
+      port: 0,
+      host: "127.0.0.1",
+      env: { HOOKD_AGENT_TOKEN: TOKEN },
+      maxConcurrent: 2,
+      log,
+    });
+  });
+  afterAll(() => agent.close());
+
+  it("listens on 127.0.0.1 by default and answers /healthz without a token", async () => {
+    expect(agent.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${agent.url}/healthz`);
+    expect(await res.json()).toMatchObject({ status: "ok", mode: "local" });
+  });
+
+  it("refuses /v1/exec without the token, or with a wrong one, with 401", async () => {
+    for (const token of [undefined, "wrong", `${TOKEN}x`]) {
+      const r = await postExec(agent.url, { command: ["true"] }, token === undefined ? {} : { token });
+      expect(r.status).toBe(401);
+      expect(r.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      expect(r.json).toMatchObject({
+        error: { code: "unauthorized", message: expect.stringMatching(/HOOKD_AGENT_TOKEN/) },
+      });
+    }
+  });
+
+  it("answers a bad request with 400 and every issue by path", async () => {
+    const r = await postExec(
+      agent.url,
+      { command: [""], timeoutMs: 0, env: { "A=B": "x" }, extra: 1 },
+      { token: TOKEN },
+    );
+    expect(r.status).toBe(400);
+    const paths = (r.json.error as { issues: Array<{ path: string }> }).issues.map((i) => i.path).sort();
+    expect(paths).toEqual(["command", "env.A=B", "extra", "timeoutMs"]);
+    const notJson = await postExec(agent.url, "{nope", { token: TOKEN });
+    expect(notJson.status).toBe(400);
+    expect(notJson.json).toMatchObject({ error: { code: "invalid_json" } });
+  });
+
+  it("refuses a body over 1 MiB with 413", async () => {
+    // Its own connection: the agent answers before reading the body, then drops the connection.
+    const client = new Client(agent.url);
+    try {
+      const res = await client.request({
+        method: "POST",
+        path: "/v1/exec",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ command: ["echo", "x".repeat(1024 * 1024 + 10)] }),
+      });
+      expect(res.statusCode).toBe(413);
+      expect(await res.body.json()).toMatchObject({ error: { code: "body_too_large" } });
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it("answers execs beyond --max-concurrent with 429 and Retry-After, and serves again once they end", async () => {
+    const slow = () => postExec(agent.url, { command: ["sleep", "1"], timeoutMs: 5000 }, { token: TOKEN });
+    const busy = [slow(), slow()];
+    await expect
+      .poll(async () => ((await (await fetch(`${agent.url}/healthz`)).json()) as { running: number }).running)
+      .toBe(2);
+    const refused = await postExec(agent.url, { command: ["true"] }, { token: TOKEN });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(refused.json).toMatchObject({ error: { code: "too_many_execs" } });
+    expect((await Promise.all(busy)).map((r) => r.json.exitCode)).toEqual([0, 0]);
+    expect((await postExec(agent.url, { command: ["true"] }, { token: TOKEN })).json.exitCode).toBe(0);
+  });
+
+  it("refuses to listen on a non-loopback address without HOOKD_AGENT_TOKEN", async () => {
+    await expect(startAgentServer({ mode: "local", port: 0, host: "0.0.0.0", env: {} })).rejects.toThrow(
+      /HOOKD_AGENT_TOKEN is not set: refusing to listen on 0\.0\.0\.0/,
+    );
+  });
+
+  it("answers 502 naming the Docker socket when the engine cannot be reached (docker mode)", async () => {
+    const broken = await startAgentServer({
+      mode: "docker",
+      port: 0,
+      host: "127.0.0.1",
+      env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" },
+      log: memoryLog(),
+    });
+    try {
+      const r = await postExec(broken.url, { containerId: "web", command: ["true"] });
+      expect(r.status).toBe(502);
+      expect(r.json).toMatchObject({
+        error: { code: "docker_unreachable", message: expect.stringMatching(/web/) },
+      });
+      const noId = await postExec(broken.url, { command: ["true"] });
+      expect(noId.status).toBe(400);
+      expect(noId.json).toMatchObject({ error: { issues: [{ path: "containerId" }] } });
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
+describe("hookd agent: the command line", () => {
+  it("needs --mode, and refuses a non-loopback --host without HOOKD_AGENT_TOKEN", async () => {
+    const noMode = await runCli(["agent"]);
+    expect(noMode.code).toBe(2);
+    expect(noMode.stderr).toMatch(/--mode must be docker or local/);
+    const open = await runCli(["agent", "--mode", "local", "--host", "0.0.0.0", "--port", "0"], {
+      env: { HOOKD_AGENT_TOKEN: "" },
+    });
+    expect(open.code).toBe(1);
+    expect(open.stderr).toMatch(/HOOKD_AGENT_TOKEN is not set: refusing to listen on 0\.0\.0\.0/);
+  });
+
+  it("serves execs, and on SIGTERM answers the running one before it exits 0", async () => {
+    const { child, match } = await startCli(
+      ["agent", "--mode", "local", "--port", "0"],
+      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      { HOOKD_AGENT_TOKEN: "cli-secret" },
+    );
+    const url = match[1] ?? "";
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const running = postExec(
+      url,
+      { command: ["sh", "-c", "sleep 1; echo done"], timeoutMs: 5000 },
+      { token: "cli-secret" },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill("SIGTERM");
+    const answer = await running;
+    expect(answer.json).toMatchObject({ exitCode: 0, output: "done\n" });
+    expect(await exited).toBe(0);
+  });
+});
