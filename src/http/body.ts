@@ -7,32 +7,76 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const tooLarge = () =>
   new ApiError(413, "body_too_large", `the body is over ${MAX_BODY_BYTES} bytes (1 MiB)`);
 
-async function readText(c: Context): Promise<string> {
-  const declared = c.req.header("content-length");
-  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
-  const body = c.req.raw.body;
-  if (!body) return "";
-  if (declared !== undefined) {
-    const text = await c.req.text();
-    if (text.length > MAX_BODY_BYTES) throw tooLarge();
-    return text;
+/** Decodes as Request.text() does: UTF-8, invalid bytes replaced, a leading BOM dropped. */
+const utf8 = new TextDecoder();
+
+/**
+ * The raw request body as a runtime may hand it in `c.env`: @hono/node-server passes Node's
+ * IncomingMessage as `c.env.incoming` (an async iterable of byte chunks). Reading it directly
+ * skips building a web Request, Headers, AbortController and ReadableStream per request — the
+ * largest framework cost on the hook path (bench/README.md). Checked by shape, so that this
+ * module imports nothing Node-only; other runtimes take the web path.
+ */
+interface RawBodySource {
+  headers: Record<string, string | string[] | undefined>;
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+}
+
+function rawBodySource(c: Context): RawBodySource | undefined {
+  const incoming = (c.env as { incoming?: Partial<RawBodySource> } | undefined)?.incoming;
+  if (
+    typeof incoming?.[Symbol.asyncIterator] === "function" &&
+    typeof incoming.headers === "object" &&
+    incoming.headers !== null
+  ) {
+    return incoming as RawBodySource;
   }
-  // No length given (chunked): count as it arrives and stop at the limit.
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
+  return undefined;
+}
+
+/**
+ * Reads chunks up to the limit, then decodes once (a chunk may end inside a UTF-8 sequence).
+ * Over the limit, `stop` ends the upload; the iterator itself is left alone, because ending a
+ * Node stream's iterator destroys the socket before the 413 can be sent.
+ */
+async function readChunks(chunks: AsyncIterator<Uint8Array>, stop: () => Promise<void>): Promise<string> {
+  const parts: Uint8Array[] = [];
   let size = 0;
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    size += next.value.length;
     if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
+      await stop();
       throw tooLarge();
     }
-    text += decoder.decode(value, { stream: true });
+    parts.push(next.value);
   }
-  return text + decoder.decode();
+  if (parts.length === 1 && parts[0]) return utf8.decode(parts[0]);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return utf8.decode(all);
+}
+
+async function readText(c: Context): Promise<string> {
+  const raw = rawBodySource(c);
+  const declared = raw ? raw.headers["content-length"] : c.req.header("content-length");
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+  // @hono/node-server drains (or closes) what is left of the upload after the answer.
+  if (raw) return readChunks(raw[Symbol.asyncIterator](), async () => undefined);
+  const body = c.req.raw.body;
+  if (!body) return "";
+  // Counted as it arrives (a chunked body has no length): reading stops at the limit.
+  const reader = body.getReader();
+  const chunks: AsyncIterator<Uint8Array> = {
+    next: async () => {
+      const r = await reader.read();
+      return r.done ? { done: true, value: undefined } : { done: false, value: r.value };
+    },
+  };
+  return readChunks(chunks, () => reader.cancel().catch(() => undefined));
 }
 
 /** Reads, parses and validates a JSON body; every failure is a 4xx in the contract's shape. */
