@@ -43,6 +43,16 @@ function upstream(err: unknown): never {
   throw err;
 }
 
+/** An event hookd could not act on (ECS could not be asked): logged whole, so that it can be replayed. */
+function logNotHandled(ctx: EcsRunContext, event: unknown, err: unknown): void {
+  ctx.engine.log.write({
+    level: "error",
+    msg: "ecs event not handled: redeliver it (hookd did not record it, so a redelivery is handled in full)",
+    error: errorText(err),
+    event,
+  });
+}
+
 async function withinBudget(planning: Promise<PlanOutcome>, ms: number) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<{ late: true }>((resolve) => {
@@ -97,7 +107,10 @@ export const ecsRoutes: RouteModule = {
       const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine };
       const value = await readJson(c, z.unknown(), "the event");
       if (c.req.query("wait") === "true") {
-        const handled = await handleEcsEventAndWait(ctx, value).catch(upstream);
+        const handled = await handleEcsEventAndWait(ctx, value).catch((err: unknown) => {
+          logNotHandled(ctx, value, err);
+          return upstream(err);
+        });
         if (handled.kind === "invalid") throw ApiError.invalid(handled.error, "the event");
         if (handled.kind === "ignored") return c.json({ ignored: handled.why });
         return c.json(handled.answer);
@@ -105,7 +118,7 @@ export const ecsRoutes: RouteModule = {
       const read = readEcsEvent(value);
       if (read.kind === "invalid") throw ApiError.invalid(read.error, "the event");
       if (read.kind === "ignored") return c.json({ ignored: read.why });
-      return acceptInBackground(c, deps, ctx, read.task, read.version);
+      return acceptInBackground(c, deps, ctx, value, read.task, read.version);
     });
 
     app.post("/v1/ecs/tasks/stop", async (c) => {
@@ -122,20 +135,13 @@ async function acceptInBackground(
   c: Context,
   deps: AppDeps,
   ctx: EcsRunContext,
+  event: unknown,
   task: Parameters<typeof planTaskEvent>[1],
   version: number,
 ): Promise<Response> {
   const planning = planTaskEvent(ctx, task, version);
   // Whatever fails after the answer has gone is logged with the event, so it is never silently lost.
-  const lost = (err: unknown) =>
-    ctx.engine.log.write({
-      level: "error",
-      msg: "ecs event not handled: redeliver it (the event was not recorded)",
-      task: task.taskArn,
-      version,
-      error: errorText(err),
-      event: task,
-    });
+  const lost = (err: unknown) => logNotHandled(ctx, event, err);
   const first = await withinBudget(planning, PLAN_BUDGET_MS);
   if ("late" in first) {
     const work = planning.then(async (outcome) => {

@@ -1,0 +1,184 @@
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { NodeServer } from "../../src/entry/node.ts";
+import {
+  type FakeContainerDefinition,
+  type FakeEcs,
+  type FakeTask,
+  fakeEcsEnv,
+  startFakeEcs,
+} from "../support/fake-ecs.ts";
+import { startService, startTarget, type TestTarget } from "../support/servers.ts";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const FIXTURES = resolve(repoRoot, "../shared/fixtures/ecs");
+export const TOKEN = "ecs-t0k";
+
+export type EcsEvent = {
+  "detail-type": string;
+  source: string;
+  detail: {
+    taskArn: string;
+    clusterArn: string;
+    taskDefinitionArn: string;
+    desiredStatus: string;
+    lastStatus: string;
+    version: number;
+    containers: Array<Record<string, unknown> & { name: string; lastStatus: string; runtimeId?: string }>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+};
+
+export function fixture(name: "task-running-fargate" | "container-stopped-task-running"): EcsEvent {
+  return JSON.parse(readFileSync(resolve(FIXTURES, `${name}.json`), "utf8")) as EcsEvent;
+}
+
+let serial = 0;
+
+/**
+ * The Fargate fixture as a fresh task (its own ARN, so tests do not see each other's runs),
+ * with changes applied to its detail. Every IP stays 127.0.0.1.
+ */
+export function runningEvent(change: (d: EcsEvent["detail"]) => void = () => {}): EcsEvent {
+  const event = fixture("task-running-fargate");
+  serial += 1;
+  const id = `${Date.now().toString(16)}${serial.toString(16).padStart(6, "0")}`;
+  const taskArn = `arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/${id}`;
+  event.detail.taskArn = taskArn;
+  for (const c of event.detail.containers) c.taskArn = taskArn;
+  change(event.detail);
+  return event;
+}
+
+/** The same task, as ECS reports it once asked to stop (SIGTERM already sent). */
+export function stoppingEvent(running: EcsEvent, version = running.detail.version + 1): EcsEvent {
+  const event = structuredClone(running);
+  event.detail.desiredStatus = "STOPPED";
+  event.detail.version = version;
+  return event;
+}
+
+export function taskOf(event: EcsEvent): FakeTask {
+  const d = event.detail;
+  return {
+    taskArn: d.taskArn,
+    clusterArn: d.clusterArn,
+    taskDefinitionArn: d.taskDefinitionArn,
+    lastStatus: d.lastStatus,
+    desiredStatus: d.desiredStatus,
+    containers: d.containers.map((c) => ({
+      name: c.name,
+      lastStatus: c.lastStatus,
+      ...(c.runtimeId !== undefined && { runtimeId: c.runtimeId }),
+      networkInterfaces: (c.networkInterfaces as FakeTask["containers"][number]["networkInterfaces"]) ?? [],
+    })),
+    attachments: (d.attachments as FakeTask["attachments"]) ?? [],
+  };
+}
+
+export function lifecycleLabel(lifecycle: Record<string, unknown>, extra: Record<string, string> = {}) {
+  return { "hookd.lifecycle": JSON.stringify(lifecycle), ...extra };
+}
+
+export interface EcsHarness {
+  fake: FakeEcs;
+  svc: NodeServer;
+  logs: Array<Record<string, unknown>>;
+  post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** A task definition ARN of its own, holding these containers. */
+  taskDefinition(containers: FakeContainerDefinition[]): string;
+  /** A RUNNING event of a fresh task of that task definition; ECS (the fake) knows the task. */
+  running(taskDefinitionArn: string, change?: (d: EcsEvent["detail"]) => void): EcsEvent;
+  close(): Promise<void>;
+}
+
+let revision = 0;
+
+/** The real Node service, its ECS client (the real SDK) pointed at a fake ECS endpoint on 127.0.0.1. */
+export async function startEcsHarness(env: Record<string, string> = {}): Promise<EcsHarness> {
+  const fake = await startFakeEcs();
+  const logs = captureLogLines();
+  const svc = await startService({ HOOKD_TOKEN: TOKEN, ...fakeEcsEnv(fake), ...env });
+  return {
+    fake,
+    svc,
+    logs: logs.lines,
+    async post(path, body) {
+      const res = await fetch(`${svc.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    },
+    taskDefinition(containers) {
+      revision += 1;
+      const arn = `arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:${revision}`;
+      fake.putTaskDefinition(arn, containers);
+      return arn;
+    },
+    running(taskDefinitionArn, change = () => {}) {
+      const event = runningEvent((d) => {
+        d.taskDefinitionArn = taskDefinitionArn;
+        change(d);
+      });
+      fake.putTask(taskOf(event));
+      return event;
+    },
+    async close() {
+      await svc.close();
+      logs.stop();
+      await fake.close();
+    },
+  };
+}
+
+/** The service's JSON log lines (it writes them to stdout), passed through and kept. */
+function captureLogLines() {
+  const lines: Array<Record<string, unknown>> = [];
+  const original = process.stdout.write.bind(process.stdout);
+  const write = (chunk: unknown, ...rest: unknown[]): boolean => {
+    for (const line of String(chunk).split("\n")) {
+      if (!line.startsWith("{")) continue;
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // not one of ours
+      }
+    }
+    return (original as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
+  };
+  process.stdout.write = write as typeof process.stdout.write;
+  return { lines, stop: () => (process.stdout.write = original) };
+}
+
+/** A hook target whose answers wait until `release()`; records when each request came. */
+export async function startGatedTarget(
+  status = 200,
+): Promise<TestTarget & { release(): void; arrivals: number[]; answered: number[] }> {
+  let open: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
+  const arrivals: number[] = [];
+  const answered: number[] = [];
+  const target = await startTarget((_req: IncomingMessage, res: ServerResponse) => {
+    arrivals.push(Date.now());
+    void gate.then(() => {
+      answered.push(Date.now());
+      res.writeHead(status).end("ok");
+    });
+  });
+  return Object.assign(target, { release: () => open(), arrivals, answered });
+}
+
+export async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
