@@ -1,0 +1,110 @@
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config.ts";
+import { createDockerApi, type DockerApi } from "../platform/node/docker-api.ts";
+import { inspectContainer } from "../runtimes/docker/containers.ts";
+import {
+  type HookService,
+  inProcessHookService,
+  remoteHookService,
+} from "../runtimes/docker/hook-service.ts";
+import { createReporter, type Reporter } from "../runtimes/docker/report.ts";
+import { gracePeriodOf, stopWithPreStop } from "../runtimes/docker/stop.ts";
+import { watchDocker } from "../runtimes/docker/watcher.ts";
+
+const USAGE = `usage:
+  hookd docker watch [--service URL] [--json]
+  hookd docker stop CONTAINER [-t SECONDS] [--service URL] [--json]`;
+
+/** `hookd docker watch|stop`: the Docker adapter (contract §5). */
+export async function dockerCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === "watch") return await watchCommand(rest);
+  if (sub === "stop") return await stopCommand(rest);
+  console.error(`hookd docker: ${sub ? `unknown subcommand "${sub}"` : "a subcommand is needed"}\n${USAGE}`);
+  return 2;
+}
+
+const COMMON = { service: { type: "string" }, json: { type: "boolean", default: false } } as const;
+
+function hookServiceFor(url: string | undefined): HookService {
+  return url
+    ? remoteHookService(url, process.env.HOOKD_TOKEN?.split(",")[0]?.trim())
+    : inProcessHookService();
+}
+
+function reporterFor(json: boolean): Reporter {
+  return createReporter({ out: process.stdout, err: process.stderr, json });
+}
+
+async function watchCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: COMMON, strict: true });
+  const config = loadConfig(process.env);
+  const api = createDockerApi();
+  const service = hookServiceFor(values.service);
+  const controller = new AbortController();
+  const stop = (signal: string) => {
+    process.stderr.write(`hookd docker watch: ${signal}: finishing hooks in flight, then exiting\n`);
+    controller.abort();
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+  try {
+    await watchDocker({
+      api,
+      service,
+      reporter: reporterFor(values.json),
+      backoffInitialMs: config.backoffInitialMs,
+      backoffMaxMs: config.backoffMaxMs,
+      signal: controller.signal,
+    });
+  } finally {
+    await service.close();
+    await api.close();
+  }
+  return 0;
+}
+
+async function stopCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...COMMON, t: { type: "string", short: "t" }, time: { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [name, ...extra] = positionals;
+  if (!name || extra.length > 0) {
+    console.error(`hookd docker stop: exactly one CONTAINER is needed\n${USAGE}`);
+    return 2;
+  }
+  const secondsText = values.t ?? values.time;
+  const seconds = secondsText === undefined ? undefined : Number(secondsText);
+  if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 0)) {
+    console.error(`hookd docker stop: -t must be a whole number of seconds ≥ 0, got "${secondsText}"`);
+    return 2;
+  }
+  const api: DockerApi = createDockerApi();
+  const service = hookServiceFor(values.service);
+  const reporter = reporterFor(values.json);
+  try {
+    const container = await inspectContainer(api, name);
+    if (!container) {
+      console.error(
+        `hookd docker stop: no such container "${name}" on ${process.env.DOCKER_HOST || "the engine"}`,
+      );
+      return 1;
+    }
+    const grace = gracePeriodOf(container, reporter, seconds);
+    const { preStop } = await stopWithPreStop(api, service, container, grace, reporter);
+    if (preStop && preStop.outcome !== "succeeded") {
+      console.error(`hookd docker stop: ${container.name}: preStop ${preStop.outcome}: ${preStop.message}`);
+    }
+    reporter.action(container, "stopped", "stopped");
+    return 0;
+  } catch (err) {
+    console.error(`hookd docker stop: ${name}: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await service.close();
+    await api.close();
+  }
+}

@@ -1,0 +1,60 @@
+import { stopTimeoutSeconds } from "../../engine/policy.ts";
+import type { DockerApi } from "../../platform/node/docker-api.ts";
+import { gracePeriodFromLabels, LABEL } from "../../spec/labels.ts";
+import type { HookResult } from "../../spec/result.ts";
+import { type DockerContainer, stopContainer } from "./containers.ts";
+import type { HookService } from "./hook-service.ts";
+import type { Reporter } from "./report.ts";
+
+export const DEFAULT_GRACE_SECONDS = 30;
+
+/** `-t`, else the `hookd.termination-grace-period-seconds` label, else 30 (a bad label is reported, not fatal). */
+export function gracePeriodOf(container: DockerContainer, reporter: Reporter, override?: number): number {
+  if (override !== undefined) return override;
+  const grace = gracePeriodFromLabels(container.labels);
+  if (grace.ok) return grace.value ?? DEFAULT_GRACE_SECONDS;
+  reporter.error(container, `${grace.issues[0]?.message ?? "bad label"}: using ${DEFAULT_GRACE_SECONDS}s`);
+  return DEFAULT_GRACE_SECONDS;
+}
+
+export interface StopOutcome {
+  preStop: HookResult | null;
+  stopSeconds: number;
+}
+
+/**
+ * The kubelet's stop: `preStop` (if the container runs and has one) within the grace period, then a
+ * stop with `max(2 s, what is left)` before SIGKILL — whatever the hook's outcome. A container that
+ * is not running gets no `preStop`.
+ */
+export async function stopWithPreStop(
+  api: DockerApi,
+  service: HookService,
+  container: DockerContainer,
+  graceSeconds: number,
+  reporter: Reporter,
+): Promise<StopOutcome> {
+  const started = Date.now();
+  let preStop: HookResult | null = null;
+  if (container.running && container.labels[LABEL.lifecycle] !== undefined) {
+    try {
+      const answer = await service.send({
+        phase: "preStop",
+        container: { id: container.id, name: container.name, labels: container.labels, ...ipOf(container) },
+        gracePeriodSeconds: graceSeconds,
+      });
+      preStop = answer.result;
+      if (preStop) reporter.hook(container, preStop, answer.action);
+    } catch (err) {
+      reporter.error(container, `preStop not run: ${(err as Error).message}`);
+    }
+  }
+  const stopSeconds = stopTimeoutSeconds(graceSeconds, Date.now() - started);
+  reporter.action(container, "stop", `stopping with ${stopSeconds}s before SIGKILL (grace ${graceSeconds}s)`);
+  await stopContainer(api, container.id, stopSeconds);
+  return { preStop, stopSeconds };
+}
+
+export function ipOf(container: DockerContainer): { ip?: string } {
+  return container.ip ? { ip: container.ip } : {};
+}

@@ -1,0 +1,188 @@
+import { restartPolicyFromDocker, shouldRestart } from "../../engine/policy.ts";
+import type { DockerApi } from "../../platform/node/docker-api.ts";
+import { LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../spec/labels.ts";
+import { type DockerContainer, inspectContainer, startContainer } from "./containers.ts";
+import { type ContainerStartEvent, containerStarts } from "./events.ts";
+import type { HookService } from "./hook-service.ts";
+import type { Reporter } from "./report.ts";
+import { RestartBackoff } from "./restart-backoff.ts";
+import { gracePeriodOf, ipOf, stopWithPreStop } from "./stop.ts";
+
+export interface WatchOptions {
+  api: DockerApi;
+  service: HookService;
+  reporter: Reporter;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  signal: AbortSignal;
+}
+
+/** Remembers at most this many handled starts, oldest forgotten first. */
+const SEEN_LIMIT = 10_000;
+
+/**
+ * `hookd docker watch`: runs `postStart` for every labelled container start and applies the answer.
+ * Returns once `signal` is aborted and the hooks in flight are done (pending restarts are dropped).
+ */
+export async function watchDocker(options: WatchOptions): Promise<void> {
+  const { api, reporter, signal } = options;
+  const backoff = new RestartBackoff(options.backoffInitialMs, options.backoffMaxMs);
+  const seen = new SeenSet(SEEN_LIMIT);
+  // One chain per container: its starts are handled in order, different containers concurrently.
+  const chains = new Map<string, Promise<void>>();
+  const inFlight = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  const handle = (event: ContainerStartEvent) => {
+    if (!seen.add(`event ${event.id} ${event.timeNano}`)) return;
+    const previous = chains.get(event.id) ?? Promise.resolve();
+    const next = previous
+      .then(() => handleStart(event.id, { ...options, backoff, seen, track }))
+      .catch((err: unknown) => reporter.error({ id: event.id, name: event.id.slice(0, 12) }, errorOf(err)));
+    chains.set(event.id, next);
+    track(next);
+    void next.finally(() => {
+      if (chains.get(event.id) === next) chains.delete(event.id);
+    });
+  };
+
+  const events = containerStarts(api, {
+    signal,
+    onConnected: (since) =>
+      reporter.status(
+        since
+          ? `hookd docker watch: reconnected to the engine, resuming from ${since}`
+          : `hookd docker watch: watching container starts (hooks ${options.service.where})`,
+      ),
+    onDisconnected: (reason, retryInMs) =>
+      reporter.status(`hookd docker watch: engine lost (${reason}); reconnecting in ${retryInMs}ms`),
+  });
+  for await (const event of events) handle(event);
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+}
+
+interface StartContext extends WatchOptions {
+  backoff: RestartBackoff;
+  seen: SeenSet;
+  /** Work that outlives the start's handling (a restart after its backoff); awaited on shutdown. */
+  track(work: Promise<void>): void;
+}
+
+async function handleStart(id: string, ctx: StartContext): Promise<void> {
+  const container = await inspectContainer(ctx.api, id);
+  // Gone or already down again: there is nothing to hook into.
+  if (!container?.running) return;
+  // One run per start of the container, however many events (replays, reconnects) report it.
+  if (!ctx.seen.add(`start ${container.id} ${container.startedAt}`)) return;
+  if (container.labels[LABEL.lifecycle] === undefined) return;
+  let answer: Awaited<ReturnType<HookService["send"]>>;
+  try {
+    answer = await ctx.service.send({
+      phase: "postStart",
+      container: { id: container.id, name: container.name, labels: container.labels, ...ipOf(container) },
+    });
+  } catch (err) {
+    ctx.reporter.error(container, `postStart not run: ${errorOf(err)}`);
+    return;
+  }
+  if (answer.result) ctx.reporter.hook(container, answer.result, answer.action);
+  if (answer.action === "kill") await killAndMaybeRestart(container, ctx);
+}
+
+/** After a failed postStart: preStop, stop within the grace period, then the restart policy. */
+async function killAndMaybeRestart(started: DockerContainer, ctx: StartContext): Promise<void> {
+  const { api, reporter } = ctx;
+  const container = (await inspectContainer(api, started.id)) ?? started;
+  if (!container.running || container.startedAt !== started.startedAt) {
+    reporter.action(
+      container,
+      "skip",
+      "not killed: the container is no longer the one whose postStart failed",
+    );
+    return;
+  }
+  await stopWithPreStop(api, ctx.service, container, gracePeriodOf(container, reporter), reporter);
+  const policy = restartPolicyOf(container, reporter);
+  if (!shouldRestart(policy)) {
+    reporter.action(container, "stopped", `restart policy ${policy}: the container stays stopped`);
+    return;
+  }
+  const stopped = await inspectContainer(api, container.id);
+  if (!stopped) return;
+  const { delayMs, restart } = ctx.backoff.next(container.id);
+  reporter.action(container, "backoff", `restart policy ${policy}: restart #${restart} in ${delayMs}ms`);
+  // The wait is not part of this start's handling: a start by someone else meanwhile is handled at once.
+  ctx.track(
+    restartAfter(container, stopped, delayMs, restart, ctx).catch((err: unknown) =>
+      reporter.error(container, `restart failed: ${errorOf(err)}`),
+    ),
+  );
+}
+
+async function restartAfter(
+  container: DockerContainer,
+  stopped: DockerContainer,
+  delayMs: number,
+  restart: number,
+  ctx: StartContext,
+): Promise<void> {
+  const { api, reporter } = ctx;
+  await sleep(delayMs, ctx.signal);
+  if (ctx.signal.aborted) {
+    reporter.action(container, "skip", "restart dropped: the watcher is stopping");
+    return;
+  }
+  const now = await inspectContainer(api, container.id);
+  if (!now || now.running || now.finishedAt !== stopped.finishedAt) {
+    reporter.action(
+      container,
+      "skip",
+      "restart dropped: the container was removed, started or stopped by someone else",
+    );
+    return;
+  }
+  await startContainer(api, container.id);
+  // Its postStart runs again when the engine reports the start.
+  reporter.action(container, "restart", `restarted (restart #${restart})`);
+}
+
+function restartPolicyOf(container: DockerContainer, reporter: Reporter): RestartPolicy {
+  const label = restartPolicyFromLabels(container.labels);
+  if (label.ok && label.value) return label.value;
+  if (!label.ok) reporter.error(container, `${label.issues[0]?.message}: using Docker's restart policy`);
+  return restartPolicyFromDocker(container.dockerRestartPolicy);
+}
+
+class SeenSet {
+  private readonly keys = new Set<string>();
+  constructor(private readonly limit: number) {}
+  /** False if `key` was already there. */
+  add(key: string): boolean {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    if (this.keys.size > this.limit) {
+      const oldest = this.keys.values().next();
+      if (!oldest.done) this.keys.delete(oldest.value);
+    }
+    return true;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+function errorOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,167 @@
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { TEST_IMAGE } from "../support/docker.ts";
+
+const run = promisify(execFile);
+const HOOKD = resolve(import.meta.dirname, "../../bin/hookd.mjs");
+
+/** Exits on SIGTERM at once, so that stops in tests are quick. */
+export const TRAPPING_SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
+
+export function uniqueName(prefix: string): string {
+  return `hookd-dt-${prefix}-${randomBytes(3).toString("hex")}`;
+}
+
+export async function docker(host: string, args: string[]): Promise<string> {
+  const { stdout } = await run("docker", args, { env: { ...process.env, DOCKER_HOST: host } });
+  return stdout.trim();
+}
+
+/** `docker run -d --network host` with labels; returns the container id. */
+export async function runContainer(
+  host: string,
+  name: string,
+  labels: Record<string, string>,
+  options: { restart?: string; command?: string[] } = {},
+): Promise<string> {
+  const args = ["run", "-d", "--network", "host", "--name", name];
+  for (const [k, v] of Object.entries(labels)) args.push("--label", `${k}=${v}`);
+  if (options.restart) args.push("--restart", options.restart);
+  args.push(TEST_IMAGE, ...(options.command ?? TRAPPING_SLEEP));
+  return await docker(host, args);
+}
+
+export async function inspectState(
+  host: string,
+  name: string,
+): Promise<{ Running: boolean; StartedAt: string; FinishedAt: string }> {
+  return JSON.parse(await docker(host, ["inspect", "-f", "{{json .State}}", name]));
+}
+
+export async function removeContainers(host: string, names: string[]): Promise<void> {
+  if (names.length > 0) await docker(host, ["rm", "-f", ...names]).catch(() => undefined);
+}
+
+export type JsonLine = Record<string, unknown> & { event?: string; container?: string };
+
+/** A `hookd …` process whose stdout/stderr JSON lines are collected as they come. */
+export interface HookdProcess {
+  lines: JsonLine[];
+  stderr: string[];
+  child: ChildProcessWithoutNullStreams;
+  exited: Promise<number | null>;
+  waitFor(what: string, match: (l: JsonLine) => boolean, timeoutMs?: number): Promise<JsonLine>;
+  stop(): Promise<number | null>;
+}
+
+export function startHookd(args: string[], env: Record<string, string>): HookdProcess {
+  const child = spawn(process.execPath, [HOOKD, ...args], { env: { ...process.env, ...env } });
+  const lines: JsonLine[] = [];
+  const stderr: string[] = [];
+  const waiters = new Set<() => void>();
+  const collect = (stream: NodeJS.ReadableStream, into: (line: string) => void) => {
+    let pending = "";
+    stream.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      const parts = pending.split("\n");
+      pending = parts.pop() ?? "";
+      for (const p of parts) if (p.trim() !== "") into(p);
+      for (const w of waiters) w();
+    });
+  };
+  collect(child.stdout, (l) => {
+    try {
+      lines.push(JSON.parse(l) as JsonLine);
+    } catch {
+      lines.push({ event: "text", text: l });
+    }
+  });
+  collect(child.stderr, (l) => {
+    stderr.push(l);
+    try {
+      lines.push(JSON.parse(l) as JsonLine);
+    } catch {
+      // plain text on stderr
+    }
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return {
+    lines,
+    stderr,
+    child,
+    exited,
+    waitFor(what, match, timeoutMs = 15_000) {
+      return new Promise((resolvePromise, reject) => {
+        const check = () => {
+          const found = lines.find(match);
+          if (!found) return;
+          cleanup();
+          resolvePromise(found);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new Error(
+              `timed out waiting for ${what}; output so far:\n${stderr.join("\n")}\n${lines.map((l) => JSON.stringify(l)).join("\n")}`,
+            ),
+          );
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return await exited;
+    },
+  };
+}
+
+/** `hookd docker watch --json`, once it says it is watching. */
+export async function startWatcher(
+  host: string,
+  env: Record<string, string> = {},
+  extraArgs: string[] = [],
+): Promise<HookdProcess> {
+  const watcher = startHookd(["docker", "watch", "--json", ...extraArgs], {
+    DOCKER_HOST: host,
+    HOOKD_BACKOFF_INITIAL_MS: "500",
+    HOOKD_BACKOFF_MAX_MS: "4000",
+    ...env,
+  });
+  await watcher.waitFor(
+    "the watcher to connect",
+    (l) => l.event === "status" && /watching/.test(String(l.message)),
+  );
+  return watcher;
+}
+
+export function hookLines(p: HookdProcess, container: string, phase?: string): JsonLine[] {
+  return p.lines.filter(
+    (l) => l.event === "hook" && l.container === container && (!phase || l.phase === phase),
+  );
+}
+
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

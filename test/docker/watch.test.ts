@@ -1,0 +1,175 @@
+import type { IncomingMessage } from "node:http";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { requireDocker } from "../support/docker.ts";
+import { startTarget, type TestTarget } from "../support/servers.ts";
+import {
+  docker,
+  type HookdProcess,
+  hookLines,
+  inspectState,
+  removeContainers,
+  runContainer,
+  sleep,
+  startWatcher,
+  uniqueName,
+  until,
+} from "./support.ts";
+
+/** Hook targets on 127.0.0.1: `/fail…` answers 500, anything else 200; every request is timed. */
+let target: TestTarget;
+const arrivals: Array<{ url: string; at: number }> = [];
+const requestsTo = (path: string) => target.requests.filter((r: IncomingMessage) => r.url === path);
+
+const lifecycle = (spec: unknown) => ({ "hookd.lifecycle": JSON.stringify(spec) });
+const httpGet = (path: string) => ({ httpGet: { path, port: target.port } });
+
+describe("hookd docker watch (in-process hooks)", () => {
+  let host: string;
+  /** One watcher for the whole file; the test that restarts a watcher runs its own. */
+  let shared: HookdProcess | undefined;
+  let watcher: HookdProcess | undefined;
+  const containers: string[] = [];
+  const sharedWatcher = async (h: string) => {
+    shared ??= await startWatcher(h);
+    return shared;
+  };
+
+  beforeAll(async () => {
+    target = await startTarget((req, res) => {
+      arrivals.push({ url: req.url ?? "", at: Date.now() });
+      res.writeHead(req.url?.startsWith("/fail") ? 500 : 200).end("ok");
+    });
+  });
+  afterEach(async () => {
+    await watcher?.stop();
+    watcher = undefined;
+    if (host) await removeContainers(host, containers.splice(0));
+  });
+  afterAll(async () => {
+    await shared?.stop();
+    await target.close();
+  });
+
+  it("runs a postStart httpGet within seconds of docker run, and leaves an unlabelled container alone", async (ctx) => {
+    host = requireDocker(ctx);
+    const watcher = await sharedWatcher(host);
+    const web = uniqueName("web");
+    const plain = uniqueName("plain");
+    containers.push(web, plain);
+    const started = Date.now();
+    await runContainer(host, web, lifecycle({ postStart: httpGet(`/warm/${web}`) }));
+    await runContainer(host, plain, { "other.label": "x" });
+
+    const line = await watcher.waitFor(
+      "the postStart result",
+      (l) => l.event === "hook" && l.container === web,
+    );
+    expect(line).toMatchObject({
+      phase: "postStart",
+      handler: "httpGet",
+      outcome: "succeeded",
+      action: "none",
+    });
+    expect(line.message).toMatch(
+      new RegExp(`^httpGet http://127\\.0\\.0\\.1:${target.port}/warm/${web}: status 200`),
+    );
+    expect(requestsTo(`/warm/${web}`)).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    await sleep(500);
+    expect(watcher.lines.filter((l) => l.container === plain)).toEqual([]);
+    expect((await inspectState(host, plain)).Running).toBe(true);
+    expect((await inspectState(host, web)).Running).toBe(true);
+  });
+
+  it("a failing postStart with Always: preStop, stop, restarts with growing gaps, postStart each time", async (ctx) => {
+    host = requireDocker(ctx);
+    const watcher = await sharedWatcher(host);
+    const name = uniqueName("always");
+    containers.push(name);
+    await runContainer(host, name, {
+      ...lifecycle({ postStart: httpGet(`/fail/${name}`), preStop: httpGet(`/drain/${name}`) }),
+      "hookd.restart-policy": "Always",
+    });
+    await until(
+      "four postStart runs",
+      () => (requestsTo(`/fail/${name}`).length >= 4 ? true : undefined),
+      25_000,
+    );
+
+    const backoffs = watcher.lines.filter((l) => l.event === "backoff" && l.container === name);
+    expect(backoffs.slice(0, 3).map((l) => l.message)).toEqual([
+      "restart policy Always: restart #1 in 500ms",
+      "restart policy Always: restart #2 in 1000ms",
+      "restart policy Always: restart #3 in 2000ms",
+    ]);
+    const times = arrivals.filter((a) => a.url === `/fail/${name}`).map((a) => a.at);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t));
+    expect(gaps[1]).toBeGreaterThan(gaps[0] ?? 0);
+    expect(gaps[2]).toBeGreaterThan(gaps[1] ?? 0);
+    // preStop ran before each stop: once per failed postStart that was followed by a restart.
+    expect(requestsTo(`/drain/${name}`).length).toBeGreaterThanOrEqual(3);
+    const failed = hookLines(watcher, name, "postStart");
+    expect(failed[0]).toMatchObject({ outcome: "failed", reason: "FailedPostStartHook", action: "kill" });
+  });
+
+  it("with Never the container stays stopped, and Docker's own restart policy does not bring it back", async (ctx) => {
+    host = requireDocker(ctx);
+    const watcher = await sharedWatcher(host);
+    const name = uniqueName("never");
+    containers.push(name);
+    await runContainer(
+      host,
+      name,
+      { ...lifecycle({ postStart: httpGet(`/fail/${name}`) }), "hookd.restart-policy": "Never" },
+      { restart: "always" },
+    );
+    await watcher.waitFor("the stop", (l) => l.event === "stopped" && l.container === name);
+    await sleep(2_000);
+    const state = await inspectState(host, name);
+    expect(state.Running).toBe(false);
+    expect(await docker(host, ["inspect", "-f", "{{.RestartCount}}", name])).toBe("0");
+    expect(requestsTo(`/fail/${name}`)).toHaveLength(1);
+    expect(watcher.lines.filter((l) => l.event === "backoff" && l.container === name)).toEqual([]);
+  });
+
+  it("derives the restart policy from Docker's: on-failure restarts after a failed postStart", async (ctx) => {
+    host = requireDocker(ctx);
+    const watcher = await sharedWatcher(host);
+    const name = uniqueName("derived");
+    containers.push(name);
+    await runContainer(host, name, lifecycle({ postStart: httpGet(`/fail/${name}`) }), {
+      restart: "on-failure",
+    });
+    await until("a second postStart run", () => (requestsTo(`/fail/${name}`).length >= 2 ? true : undefined));
+    const backoff = await watcher.waitFor(
+      "a backoff line",
+      (l) => l.event === "backoff" && l.container === name,
+    );
+    expect(backoff.message).toBe("restart policy OnFailure: restart #1 in 500ms");
+  });
+
+  it("a restarted watcher does not re-run the hooks of containers already running", async (ctx) => {
+    host = requireDocker(ctx);
+    // Only the watchers of this test may run: another would run the hooks too.
+    await shared?.stop();
+    shared = undefined;
+    const first = await startWatcher(host);
+    const before = uniqueName("before");
+    const after = uniqueName("after");
+    containers.push(before, after);
+    await runContainer(host, before, lifecycle({ postStart: httpGet(`/warm/${before}`) }));
+    await first.waitFor("the first postStart", (l) => l.event === "hook" && l.container === before);
+    expect(await first.stop()).toBe(0);
+
+    watcher = await startWatcher(host);
+    await runContainer(host, after, lifecycle({ postStart: httpGet(`/warm/${after}`) }));
+    await watcher.waitFor(
+      "the second container's postStart",
+      (l) => l.event === "hook" && l.container === after,
+    );
+    await sleep(500);
+    expect(requestsTo(`/warm/${before}`)).toHaveLength(1);
+    expect(hookLines(watcher, before)).toEqual([]);
+  });
+});
