@@ -53,6 +53,8 @@ export interface HookdProcess {
   child: ChildProcessWithoutNullStreams;
   exited: Promise<number | null>;
   waitFor(what: string, match: (l: JsonLine) => boolean, timeoutMs?: number): Promise<JsonLine>;
+  /** The first match of `pattern` in a plain-text stderr line (`hookd serve`, `hookd agent`). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   stop(): Promise<number | null>;
 }
 
@@ -115,6 +117,19 @@ export function startHookd(args: string[], env: Record<string, string>): HookdPr
         waiters.add(check);
         check();
       });
+    },
+    async waitForStderr(pattern, timeoutMs = 15_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        for (const l of stderr) {
+          const m = pattern.exec(l);
+          if (m) return m;
+        }
+        if (Date.now() > end || child.exitCode !== null) {
+          throw new Error(`no stderr line matching ${pattern}; stderr:\n${stderr.join("\n")}`);
+        }
+        await sleep(50);
+      }
     },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
