@@ -52,7 +52,8 @@ export async function runExec(action: ExecAction, ctx: HandlerContext): Promise<
       headers,
       body,
       signal: ctx.signal,
-      maxBodyBytes: 4 * OUTPUT_LIMIT_BYTES + 4096,
+      // JSON escapes a control byte as \u0000: 10 KiB of output may take six times as much.
+      maxBodyBytes: 6 * OUTPUT_LIMIT_BYTES + 4096,
     });
   } catch (err) {
     throw new HookError(`${what}: agent ${base} unreachable: ${errorText(err)}`);

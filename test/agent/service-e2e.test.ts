@@ -75,6 +75,11 @@ describe("service → agent, end to end", () => {
     });
   });
 
+  it("local mode: output of control bytes (6 bytes each in JSON) still comes back whole", async () => {
+    const r = await runHook(local.url, { name: "web" }, { command: ["head", "-c", "20000", "/dev/zero"] });
+    expect(r.json).toMatchObject({ outcome: "succeeded", exitCode: 0, output: "\0".repeat(10 * 1024) });
+  });
+
   it("local mode: at the hook's deadline the result is timedOut and the process is gone", async () => {
     const { readFileSync, mkdtempSync } = await import("node:fs");
     const pidFile = `${mkdtempSync("/tmp/hookd-e2e-")}/pid`;
