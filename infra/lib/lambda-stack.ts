@@ -115,8 +115,13 @@ export class HookdLambdaStack extends Stack {
     if (vpc === undefined) return {};
     // Attributes rather than Vpc.fromLookup: synth stays offline and needs no AWS credentials.
     const subnets = vpc.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, id));
-    // The subnets are selected explicitly below, so the VPC needs no zone or subnet list of its own.
-    const imported = ec2.Vpc.fromVpcAttributes(this, "Vpc", { vpcId: vpc.vpcId, availabilityZones: [] });
+    // The zones are unknown offline and unused (the subnets are selected by ID below), but the
+    // import wants one per subnet: placeholders that never reach the template.
+    const imported = ec2.Vpc.fromVpcAttributes(this, "Vpc", {
+      vpcId: vpc.vpcId,
+      availabilityZones: vpc.subnetIds.map((id) => `zone-of-${id}`),
+      privateSubnetIds: vpc.subnetIds,
+    });
     const securityGroups = vpc.securityGroupIds?.map((id, i) =>
       ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, id),
     );

@@ -1,17 +1,17 @@
-import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import {
   HookdApiDestinationStack,
   type HookdApiDestinationStackProps,
 } from "../../infra/lib/api-destination-stack.ts";
+import { testApps } from "./test-app.ts";
 
 const CLUSTER = "arn:aws:ecs:eu-west-1:111122223333:cluster/prod";
 
+const newApp = testApps();
+
 function synth(props: HookdApiDestinationStackProps): Template {
-  // The built-in cfn-lint pass costs seconds per stack; the CLI synth test keeps it.
-  const app = new App({ builtinCloudFormationValidation: false });
-  return Template.fromStack(new HookdApiDestinationStack(app, "Hookd", props));
+  return Template.fromStack(new HookdApiDestinationStack(newApp(), "Hookd", props));
 }
 
 function onlyResource(template: Template, type: string): { logicalId: string; properties: unknown } {

@@ -1,0 +1,205 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Duration, aws_lambda as lambda } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import { HookdLambdaStack, type HookdLambdaStackProps } from "../../infra/lib/lambda-stack.ts";
+import { testApps } from "./test-app.ts";
+
+const run = promisify(execFile);
+const CLUSTER = "arn:aws:ecs:eu-west-1:111122223333:cluster/prod";
+// A stand-in bundle: these tests look at the template, one test below bundles the real entry.
+const PREBUILT = lambda.Code.fromInline("export const handler = async () => ({});");
+
+const newApp = testApps();
+
+function synth(props: HookdLambdaStackProps) {
+  const app = newApp();
+  const stack = new HookdLambdaStack(app, "HookdLambda", props);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+function logicalIdOf(template: Template, type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  expect(ids, `exactly one ${type}`).toHaveLength(1);
+  return ids[0] ?? "";
+}
+
+describe("Lambda stack", () => {
+  const { template } = synth({ clusterArn: CLUSTER, code: PREBUILT });
+  const fn = logicalIdOf(template, "AWS::Lambda::Function");
+  const queue = logicalIdOf(template, "AWS::SQS::Queue");
+  const rule = logicalIdOf(template, "AWS::Events::Rule");
+
+  it("runs the Lambda entry on Node.js 20 with a timeout sized for hooks", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs20.x",
+      Handler: "index.handler",
+      Architectures: ["arm64"],
+      MemorySize: 512,
+      Timeout: 300,
+      Environment: { Variables: { NODE_OPTIONS: "--enable-source-maps" } },
+      DeadLetterConfig: { TargetArn: { "Fn::GetAtt": [queue, "Arn"] } },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: fn },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 1800,
+    });
+  });
+
+  it("is invoked by the ECS task rule of the chosen cluster, with retries and the dead-letter queue", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        detail: { clusterArn: [CLUSTER] },
+      },
+      Targets: [
+        {
+          Id: "Target0",
+          Arn: { "Fn::GetAtt": [fn, "Arn"] },
+          DeadLetterConfig: { Arn: { "Fn::GetAtt": [queue, "Arn"] } },
+          RetryPolicy: { MaximumEventAgeInSeconds: 1800, MaximumRetryAttempts: 4 },
+        },
+      ],
+    });
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      FunctionName: { "Fn::GetAtt": [fn, "Arn"] },
+      Principal: "events.amazonaws.com",
+      SourceArn: { "Fn::GetAtt": [rule, "Arn"] },
+    });
+    template.resourceCountIs("AWS::Lambda::Permission", 1);
+    template.resourceCountIs("AWS::Lambda::Url", 0);
+  });
+
+  it("may read task definitions, describe and stop the cluster's tasks, and write to its queue: nothing else", () => {
+    const policies = Object.values(template.findResources("AWS::IAM::Policy"));
+    expect(policies).toHaveLength(1);
+    expect(policies[0]?.Properties.PolicyDocument).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "sqs:SendMessage", Resource: { "Fn::GetAtt": [queue, "Arn"] } },
+        { Sid: "ReadTaskDefinitions", Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
+        {
+          Sid: "DescribeAndStopTasksOfOneCluster",
+          Effect: "Allow",
+          Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+          Resource: "arn:aws:ecs:eu-west-1:111122223333:task/prod/*",
+          Condition: { ArnEquals: { "ecs:cluster": CLUSTER } },
+        },
+      ],
+    });
+    template.hasResourceProperties("AWS::IAM::Role", {
+      ManagedPolicyArns: [
+        {
+          "Fn::Join": [
+            "",
+            ["arn:", { Ref: "AWS::Partition" }, ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+          ],
+        },
+      ],
+    });
+  });
+});
+
+describe("Lambda stack settings", () => {
+  it("asks for ClusterArn at deploy time and derives the task ARN pattern from it", () => {
+    const { template } = synth({ code: PREBUILT });
+    template.hasParameter("ClusterArn", { Type: "String" });
+    const policy = Object.values(template.findResources("AWS::IAM::Policy"))[0];
+    const statements = policy?.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
+    const tasks = statements.find((s) => s.Sid === "DescribeAndStopTasksOfOneCluster");
+    expect(tasks?.Condition).toEqual({ ArnEquals: { "ecs:cluster": { Ref: "ClusterArn" } } });
+    // arn:<partition>:ecs:<region>:<account>:task/<cluster name>/* from Fn::Split of the parameter.
+    expect(JSON.stringify(tasks?.Resource)).toContain('":ecs:"');
+    expect(JSON.stringify(tasks?.Resource)).toContain('":task/"');
+    expect(JSON.stringify(tasks?.Resource)).toContain('"/*"');
+  });
+
+  it("runs in the tasks' subnets, with the agent URL and token, when told", () => {
+    const { template } = synth({
+      clusterArn: CLUSTER,
+      code: PREBUILT,
+      vpc: { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-hooks"] },
+      agentUrl: "http://{ip}:9700",
+      agentTokenSecret: "hookd/agent-token",
+      timeout: Duration.minutes(4),
+      runtime: lambda.Runtime.NODEJS_22_X,
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs22.x",
+      Timeout: 240,
+      VpcConfig: { SubnetIds: ["subnet-a", "subnet-b"], SecurityGroupIds: ["sg-hooks"] },
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: "--enable-source-maps",
+          HOOKD_AGENT_URL: "http://{ip}:9700",
+          HOOKD_AGENT_TOKEN: Match.objectLike({
+            "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp("^\\{\\{resolve:secretsmanager:arn:")])],
+          }),
+        },
+      },
+    });
+    template.hasResourceProperties("AWS::IAM::Role", {
+      ManagedPolicyArns: Match.arrayWith([
+        Match.objectLike({
+          "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp("AWSLambdaVPCAccessExecutionRole")])],
+        }),
+      ]),
+    });
+    template.resourceCountIs("AWS::EC2::SecurityGroup", 0);
+  });
+
+  it("creates an egress-only security group when none is given", () => {
+    const { template } = synth({
+      clusterArn: CLUSTER,
+      code: PREBUILT,
+      vpc: { vpcId: "vpc-0abc", subnetIds: ["subnet-a"] },
+    });
+    template.hasResourceProperties("AWS::EC2::SecurityGroup", {
+      VpcId: "vpc-0abc",
+      SecurityGroupEgress: [{ CidrIp: "0.0.0.0/0", IpProtocol: "-1" }],
+    });
+    expect(
+      template.findResources("AWS::EC2::SecurityGroup", {
+        Properties: { SecurityGroupIngress: Match.anyValue() },
+      }),
+    ).toEqual({});
+  });
+
+  it("bundles src/entry/lambda.ts with esbuild into an ESM handler that runs on plain Node", async () => {
+    const { app, template } = synth({ clusterArn: CLUSTER });
+    const assembly = app.synth();
+    const key = JSON.stringify(template.findResources("AWS::Lambda::Function")).match(
+      /"([0-9a-f]{64})\.zip"/,
+    );
+    const bundle = join(assembly.directory, `asset.${key?.[1] ?? "missing"}`, "index.mjs");
+    expect(existsSync(bundle), bundle).toBe(true);
+    expect(existsSync(`${bundle}.map`)).toBe(true);
+    // In a child process, as Lambda loads it: no bundler, no loader, only the bundle.
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", INVOKE_HEALTHZ, bundle], {
+      env: { PATH: process.env.PATH ?? "", AWS_REGION: "eu-west-1" },
+      timeout: 20_000,
+    });
+    expect(JSON.parse(stdout)).toMatchObject({
+      statusCode: 200,
+      body: expect.stringContaining('"status":"ok"'),
+    });
+  });
+});
+
+/** Calls the bundle's handler with a Function URL request for GET /healthz and prints the answer. */
+const INVOKE_HEALTHZ = `
+const { handler } = await import(process.argv[1]);
+const http = { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" };
+const event = {
+  version: "2.0", routeKey: "$default", rawPath: "/healthz", rawQueryString: "", isBase64Encoded: false,
+  headers: { host: "hookd.lambda-url.eu-west-1.on.aws" },
+  requestContext: { http, domainName: "hookd.lambda-url.eu-west-1.on.aws", requestId: "r1", routeKey: "$default", stage: "$default", timeEpoch: 0 },
+};
+process.stdout.write(JSON.stringify(await handler(event, {})));
+`;
