@@ -85,6 +85,11 @@ describe("hookd agent --mode local, with real processes", () => {
     expect(r.json).toMatchObject({ exitCode: 0, truncated: true, output: "a".repeat(10 * 1024) });
   });
 
+  it("drops a UTF-8 character that the 10 KiB limit would cut in half", async () => {
+    const r = await exec({ command: ["sh", "-c", "head -c 10239 /dev/zero | tr '\\0' a; printf 'éé'"] });
+    expect(r.json).toMatchObject({ exitCode: 0, truncated: true, output: "a".repeat(10239) });
+  });
+
   it("kills the whole process group of a command that forks, at the deadline", async () => {
     const started = Date.now();
     const r = await exec({ command: ["sh", "-c", "sleep 30 & echo $$ $!; sleep 30; wait"], timeoutMs: 1000 });
