@@ -59,7 +59,7 @@ export function createDockerExecutor(options: {
     for (let attempt = 0; attempt < INSPECT_ATTEMPTS; attempt++) {
       const info = await api.json<ExecInspect>("GET", `/exec/${execId}/json`);
       if (!info.Running) return info.ExitCode;
-      // A few immediate looks, then short growing pauses (at most about half a second in all).
+      // A few immediate looks, then short growing pauses (about 0.6 s in all).
       if (attempt < 5) await nextTurn();
       else await delay(Math.min(2 ** (attempt - 5), 20));
     }
