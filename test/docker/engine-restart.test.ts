@@ -1,0 +1,96 @@
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireDocker } from "../support/docker.ts";
+import { startTarget, type TestTarget } from "../support/servers.ts";
+import {
+  type HookdProcess,
+  removeContainers,
+  runContainer,
+  startWatcher,
+  uniqueName,
+  until,
+} from "./support.ts";
+
+const run = promisify(execFile);
+const SCRIPT = resolve(import.meta.dirname, "../../scripts/test-docker.sh");
+/** An engine of this test's own: restarting it does not disturb the other Docker tests. */
+const ENGINE_DIR = "/tmp/hookd-test-docker-engine-restart";
+
+async function engine(action: "start" | "stop"): Promise<string> {
+  const { stdout } = await run("bash", [SCRIPT, action], {
+    env: { ...process.env, HOOKD_TEST_DOCKER_DIR: ENGINE_DIR },
+    timeout: 120_000,
+  });
+  return /DOCKER_HOST=(\S+)/.exec(stdout)?.[1] ?? "";
+}
+
+describe("hookd docker watch across an engine restart", () => {
+  let host = "";
+  let target: TestTarget;
+  let watcher: HookdProcess | undefined;
+  const containers: string[] = [];
+
+  beforeAll(async () => {
+    target = await startTarget((_req, res) => res.writeHead(200).end());
+  });
+  afterAll(async () => {
+    await watcher?.stop();
+    if (host) await removeContainers(host, containers);
+    if (host) await engine("stop");
+    await target.close();
+  });
+
+  it("reconnects, resumes from the last event, and loses no start nor runs one twice", {
+    timeout: 180_000,
+  }, async (ctx) => {
+    requireDocker(ctx);
+    host = await engine("start");
+    watcher = await startWatcher(host);
+    const w = watcher;
+    const hooksFor = (name: string) => target.requests.filter((r) => r.url === `/warm/${name}`).length;
+    const label = (name: string) => ({
+      "hookd.lifecycle": JSON.stringify({
+        postStart: { httpGet: { path: `/warm/${name}`, port: target.port } },
+      }),
+    });
+
+    const before = uniqueName("before-restart");
+    containers.push(before);
+    await runContainer(host, before, label(before));
+    await w.waitFor("the first postStart", (l) => l.event === "hook" && l.container === before);
+
+    // Frozen, the watcher cannot reconnect before the new engine has run the next containers:
+    // their starts can only reach it through `since`.
+    w.child.kill("SIGSTOP");
+    const after = [uniqueName("after-restart-1"), uniqueName("after-restart-2")];
+    try {
+      await engine("stop");
+      await engine("start");
+      containers.push(...after);
+      await Promise.all(after.map((name) => runContainer(host, name, label(name))));
+    } finally {
+      w.child.kill("SIGCONT");
+    }
+    await w.waitFor(
+      "the watcher to notice",
+      (l) => l.event === "status" && /engine lost/.test(String(l.message)),
+    );
+
+    const resumed = await w.waitFor(
+      "the watcher to reconnect",
+      (l) => l.event === "status" && /reconnected/.test(String(l.message)),
+      30_000,
+    );
+    expect(resumed.message).toMatch(/resuming from \d+\.\d{9}$/);
+    await until(
+      "both postStart hooks",
+      () => (after.every((n) => hooksFor(n) === 1) ? true : undefined),
+      20_000,
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (const name of after) expect(hooksFor(name)).toBe(1);
+    expect(hooksFor(before)).toBe(1);
+  });
+});
