@@ -18,13 +18,13 @@ export function resolvePort(port: number | string, named: NamedPorts | undefined
   return n;
 }
 
-export function hookUrl(action: HttpGetAction, host: string, port: number): string {
+export function hookUrl(action: HttpGetAction, host: string, port: number): URL {
   const scheme = (action.scheme ?? "HTTP").toLowerCase();
   const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
   const raw = action.path ?? "/";
   const path = raw.startsWith("/") ? raw : `/${raw}`;
   try {
-    return new URL(`${scheme}://${hostPart}:${port}${path}`).href;
+    return new URL(`${scheme}://${hostPart}:${port}${path}`);
   } catch {
     throw new HookError(`httpGet: "${scheme}://${hostPart}:${port}${path}" is not a valid URL`);
   }
@@ -60,11 +60,11 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
   if (!host) {
     throw new HookError("httpGet: the container has no IP and httpGet.host is not set: set httpGet.host");
   }
-  const first = hookUrl(action, host, resolvePort(action.port, ctx.target.ports));
+  let url = hookUrl(action, host, resolvePort(action.port, ctx.target.ports));
+  const first = url.href;
   ctx.describe.what = `httpGet ${first}`;
   const warnings: string[] = [];
   let headers = requestHeaders(action);
-  let url = new URL(first);
   for (let hops = 0; ; hops++) {
     let res: Awaited<ReturnType<typeof ctx.deps.http.request>>;
     try {
