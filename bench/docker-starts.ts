@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:docker [-- --containers 50] [--rounds 2]`: `--containers` labelled containers
+ * started at once, watched by `hookd docker watch` (its own process, hooks in-process). Measured
+ * per container: the engine's start event time (`timeNano`) → the postStart httpGet request at the
+ * target. Baseline, in the same run: the same start event → its arrival on the benchmark's own
+ * `/events` stream (the floor that any watcher pays). Every hook must run exactly once.
+ * Needs a Docker engine: DOCKER_HOST, else the private one of scripts/test-docker.sh.
+ * Traffic goes only to 127.0.0.1 and the Docker socket; the containers are removed at the end.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { createDockerApi } from "../src/platform/node/docker-api.ts";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "..");
+const IMAGE = "hookd-test/busybox:latest";
+const COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
+
+const { values } = parseArgs({
+  options: { containers: { type: "string", default: "50" }, rounds: { type: "string", default: "2" } },
+});
+const count = Number(values.containers);
+const rounds = Number(values.rounds);
+
+async function dockerHost(): Promise<string> {
+  if (process.env.DOCKER_HOST) return process.env.DOCKER_HOST;
+  const { stdout } = await run("bash", [resolve(ROOT, "scripts/test-docker.sh"), "start"], {
+    timeout: 120_000,
+  });
+  const host = /DOCKER_HOST=(\S+)/.exec(stdout)?.[1];
+  if (!host) throw new Error(`scripts/test-docker.sh printed no DOCKER_HOST: ${stdout}`);
+  return host;
+}
+
+function startWatcher(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [resolve(ROOT, "bin/hookd.mjs"), "docker", "watch", "--json"], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  return new Promise((done, fail) => {
+    let stderr = "";
+    proc.stderr?.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      if (stderr.includes("watching container starts")) done(proc);
+    });
+    proc.once("exit", (code) => fail(new Error(`hookd docker watch exited ${code}: ${stderr}`)));
+  });
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+function summary(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s.at(-1) ?? Number.NaN };
+}
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+/** Engine nanoseconds (as text) → epoch milliseconds with a fraction. */
+const nanosToMs = (nanos: string) => Number(BigInt(nanos) / 1000n) / 1000;
+
+const host = await dockerHost();
+const api = createDockerApi(host);
+
+// The target: one path per container; every request is counted and timed.
+const hits = new Map<string, number[]>();
+const target = createServer((req, res) => {
+  const at = Date.now();
+  const name = (req.url ?? "").replace(/^\/warm\//, "");
+  hits.set(name, [...(hits.get(name) ?? []), at]);
+  res.writeHead(200).end("warm");
+});
+await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
+const port = (target.address() as AddressInfo).port;
+
+// The baseline: the benchmark's own event stream, and the engine's time of each start.
+const startEvents = new Map<string, { timeNano: string; receivedAt: number }>();
+const events = new AbortController();
+const filters = encodeURIComponent(JSON.stringify({ type: ["container"], event: ["start"] }));
+const stream = await api.request({
+  method: "GET",
+  path: `/events?filters=${filters}`,
+  signal: events.signal,
+  stream: true,
+});
+void (async () => {
+  let pending = "";
+  try {
+    for await (const chunk of stream.body) {
+      const receivedAt = Date.now();
+      pending += String(chunk);
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const name = /"name":"([^"]+)"/.exec(line)?.[1];
+        const timeNano = /"timeNano":(\d+)/.exec(line)?.[1];
+        if (name && timeNano) startEvents.set(name, { timeNano, receivedAt });
+      }
+    }
+  } catch {
+    // aborted at the end
+  }
+})();
+
+const watcher = await startWatcher({ ...process.env, DOCKER_HOST: host });
+const hookLatency: number[] = [];
+const eventLatency: number[] = [];
+const problems: string[] = [];
+const allNames: string[] = [];
+let walls: number[] = [];
+
+try {
+  for (let round = 0; round < rounds; round++) {
+    const names = Array.from({ length: count }, (_, i) => `hookd-bench-start-${process.pid}-${round}-${i}`);
+    allNames.push(...names);
+    for (const name of names) {
+      await api.json("POST", `/containers/create?name=${name}`, {
+        Image: IMAGE,
+        Cmd: COMMAND,
+        Labels: {
+          "hookd.lifecycle": JSON.stringify({ postStart: { httpGet: { path: `/warm/${name}`, port } } }),
+        },
+        HostConfig: { NetworkMode: "host" },
+      });
+    }
+    const started = Date.now();
+    await Promise.all(names.map((name) => api.json("POST", `/containers/${name}/start`)));
+    const deadline = Date.now() + 120_000;
+    while (names.some((n) => !hits.has(n)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    // Late duplicates would show up here.
+    await new Promise((r) => setTimeout(r, 1_000));
+    walls = [...walls, Math.max(...names.map((n) => hits.get(n)?.[0] ?? Number.NaN)) - started];
+    for (const name of names) {
+      const times = hits.get(name) ?? [];
+      const event = startEvents.get(name);
+      if (times.length !== 1) problems.push(`${name}: postStart ran ${times.length} times`);
+      const first = times[0];
+      if (!event || first === undefined) continue;
+      hookLatency.push(first - nanosToMs(event.timeNano));
+      eventLatency.push(event.receivedAt - nanosToMs(event.timeNano));
+    }
+    await Promise.all(names.map((n) => api.json("DELETE", `/containers/${n}?force=true`)));
+  }
+} finally {
+  watcher.kill("SIGTERM");
+  events.abort();
+  target.close();
+  await Promise.all(
+    allNames.map((n) => api.json("DELETE", `/containers/${n}?force=true`).catch(() => undefined)),
+  );
+  await api.close();
+}
+
+const hook = summary(hookLatency);
+const floor = summary(eventLatency);
+console.log(`Docker adapter: ${rounds} round(s) of ${count} labelled containers started at once`);
+console.log("| series | p50 | p99 | max |");
+console.log("| --- | --- | --- | --- |");
+console.log(
+  `| start event → postStart request at the target | ${ms(hook.p50)} | ${ms(hook.p99)} | ${ms(hook.max)} |`,
+);
+console.log(
+  `| start event → the benchmark's own /events stream | ${ms(floor.p50)} | ${ms(floor.p99)} | ${ms(floor.max)} |`,
+);
+console.log(
+  `hook p50 / event-delivery p50 = ${(hook.p50 / floor.p50).toFixed(2)}; hook p50 − event p50 = ${ms(hook.p50 - floor.p50)}`,
+);
+console.log(`wall, first start call → last hook request: ${walls.map((w) => ms(w)).join(", ")}`);
+console.log(
+  problems.length === 0
+    ? `all ${rounds * count} postStart hooks ran exactly once`
+    : `PROBLEMS:\n  ${problems.join("\n  ")}`,
+);
+process.exitCode = problems.length === 0 ? 0 : 1;
