@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
-          globalSetup: ["test/workers/global-setup.ts"],
+          globalSetup: ["test/workers/global-setup.ts", "test/workers/ecs-global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

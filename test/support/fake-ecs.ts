@@ -150,10 +150,58 @@ export async function startFakeEcs(): Promise<FakeEcs> {
     }
   };
 
+  /**
+   * Besides the ECS API (POST /), a control plane for tests that cannot call the methods
+   * (tests inside workerd): `POST /_fake/task-definition {arn, containers}`, `POST /_fake/task
+   * {task}`, `POST /_fake/fail {operation, error, times}`, `GET /_fake/calls`; and
+   * `GET /_fake/hook/<name>[?status=N]`, an httpGet target recorded among the calls (operation
+   * `hook /<name>`), so that one list shows the order of hooks and ECS calls.
+   */
+  const control = (req: IncomingMessage, text: string, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (url.pathname.startsWith("/_fake/hook/")) {
+      calls.push({
+        operation: `hook ${url.pathname.slice("/_fake/hook".length)}`,
+        body: {},
+        signed: false,
+        at: Date.now(),
+      });
+      return json(Number(url.searchParams.get("status") ?? 200), { hook: url.pathname });
+    }
+    const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+    switch (`${req.method} ${url.pathname}`) {
+      case "POST /_fake/task-definition":
+        taskDefinitions.set(String(body.arn), body.containers as FakeContainerDefinition[]);
+        return json(200, {});
+      case "POST /_fake/task":
+        tasks.set(String((body.task as FakeTask).taskArn), body.task as FakeTask);
+        return json(200, {});
+      case "POST /_fake/fail": {
+        const queued = failures.get(String(body.operation)) ?? [];
+        for (let i = 0; i < Number(body.times ?? 1); i++) queued.push(body.error as InjectedError);
+        failures.set(String(body.operation), queued);
+        return json(200, {});
+      }
+      case "GET /_fake/calls":
+        return json(200, calls);
+      default:
+        return json(404, { error: `no control route ${req.method} ${url.pathname}` });
+    }
+  };
+
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      if (req.url?.startsWith("/_fake/")) {
+        try {
+          return control(req, Buffer.concat(chunks).toString("utf8"), res);
+        } catch (err) {
+          return res.writeHead(400).end(String(err));
+        }
+      }
       const target = String(req.headers["x-amz-target"] ?? "");
       const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
       let body: Record<string, unknown> = {};
