@@ -8,7 +8,9 @@ import { contextList, contextString } from "../lib/settings.ts";
 //   shape            api-destination | lambda | both (default both)
 //   clusterArn       the ECS cluster (both shapes); "*" = every cluster (API destination only)
 //   hookdUrl         hookd's HTTPS base URL (API destination)
-//   tokenSecret      name or ARN of the secret holding HOOKD_TOKEN (API destination; default: created)
+//   tokenSecret      name or ARN of the secret holding HOOKD_TOKEN (API destination: default created;
+//                    Lambda: optional, opens the HTTP routes such as POST /v1/ecs/tasks/stop)
+//   functionUrl      true: a public Function URL guarded by HOOKD_TOKEN (Lambda; needs tokenSecret)
 //   vpcId, subnetIds, securityGroupIds   where the Lambda function runs (comma-separated lists)
 //   agentUrl, agentTokenSecret           HOOKD_AGENT_URL and the secret holding HOOKD_AGENT_TOKEN (Lambda)
 //   timeoutSeconds   the Lambda function's timeout (default 300)
@@ -25,9 +27,10 @@ const region = ctx("region") ?? process.env.CDK_DEFAULT_REGION;
 const env = account !== undefined && region !== undefined ? { env: { account, region } } : {};
 const clusterArn = ctx("clusterArn");
 
+const tokenSecret = ctx("tokenSecret");
+
 if (shape !== "lambda") {
   const hookdUrl = ctx("hookdUrl");
-  const tokenSecret = ctx("tokenSecret");
   new HookdApiDestinationStack(app, "HookdEcsApiDestination", {
     ...env,
     description: "hookd: ECS task state changes to a hookd service through an EventBridge API destination",
@@ -65,6 +68,8 @@ if (shape !== "api-destination") {
       : { vpc: { vpcId, subnetIds, ...(securityGroupIds === undefined ? {} : { securityGroupIds }) } }),
     ...(agentUrl === undefined ? {} : { agentUrl }),
     ...(agentTokenSecret === undefined ? {} : { agentTokenSecret }),
+    ...(tokenSecret === undefined ? {} : { tokenSecret }),
+    ...(ctx("functionUrl") === "true" ? { functionUrl: true } : {}),
     ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(Number(timeoutSeconds)) }),
     ...(lambdaRuntime === undefined
       ? {}

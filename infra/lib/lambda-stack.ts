@@ -4,9 +4,9 @@ import {
   aws_ec2 as ec2,
   aws_lambda as lambda,
   aws_logs as logs,
+  SecretValue,
   Stack,
   type StackProps,
-  aws_secretsmanager as secretsmanager,
   aws_events_targets as targets,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
@@ -34,8 +34,15 @@ export interface HookdLambdaStackProps extends StackProps {
   readonly vpc?: HookdVpcPlacement;
   /** HOOKD_AGENT_URL for exec handlers, e.g. `http://{ip}:9700`. */
   readonly agentUrl?: string;
-  /** Name of a Secrets Manager secret holding HOOKD_AGENT_TOKEN. */
+  /** Name or ARN of a Secrets Manager secret holding HOOKD_AGENT_TOKEN. */
   readonly agentTokenSecret?: string;
+  /**
+   * Name or ARN of a secret holding HOOKD_TOKEN. The rule's direct invocations need none; it
+   * opens the HTTP routes (POST /v1/ecs/tasks/stop) to `aws lambda invoke` and the Function URL.
+   */
+  readonly tokenSecret?: string;
+  /** A public Function URL (auth NONE: HOOKD_TOKEN is its guard, so tokenSecret is required). */
+  readonly functionUrl?: boolean;
   /**
    * Longest run of one event (default 5 minutes): a failed postStart (its timeoutSeconds), then
    * preStop within stopTimeout (at most 120 s on ECS), then StopTask.
@@ -69,6 +76,7 @@ export class HookdLambdaStack extends Stack {
       description: "ECS task state changes, to the hookd Lambda function",
     });
     const maxEventAge = props.maxEventAge ?? Duration.minutes(30);
+    const logGroup = new logs.LogGroup(this, "Logs", { retention: logs.RetentionDays.ONE_MONTH });
     this.function = new lambda.Function(this, "Function", {
       description: "hookd: lifecycle hooks for ECS tasks",
       runtime: props.runtime ?? lambda.Runtime.NODEJS_20_X,
@@ -78,7 +86,7 @@ export class HookdLambdaStack extends Stack {
       memorySize: 512,
       timeout: props.timeout ?? Duration.minutes(5),
       environment: this.functionEnvironment(props),
-      logGroup: new logs.LogGroup(this, "Logs", { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup,
       // An invocation that throws (an ECS API error) is retried twice, then kept in the queue.
       deadLetterQueue: this.taskEvents.deadLetterQueue,
       retryAttempts: 2,
@@ -96,17 +104,29 @@ export class HookdLambdaStack extends Stack {
         retryAttempts: 4,
       }),
     );
+    if (props.functionUrl === true) {
+      if (props.tokenSecret === undefined) {
+        throw new Error("functionUrl needs tokenSecret: without HOOKD_TOKEN the function refuses /v1");
+      }
+      // Not AWS_IAM: SigV4 would take the Authorization header that carries hookd's bearer token.
+      const url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+      new CfnOutput(this, "FunctionUrl", { value: url.url });
+    }
     new CfnOutput(this, "FunctionName", { value: this.function.functionName });
+    new CfnOutput(this, "LogGroupName", { value: logGroup.logGroupName });
     new CfnOutput(this, "DeadLetterQueueUrl", { value: this.taskEvents.deadLetterQueue.queueUrl });
   }
 
   private functionEnvironment(props: HookdLambdaStackProps): Record<string, string> {
     const env: Record<string, string> = { NODE_OPTIONS: "--enable-source-maps" };
     if (props.agentUrl !== undefined) env.HOOKD_AGENT_URL = props.agentUrl;
+    // Dynamic references, resolved by CloudFormation at deploy time: the values are visible to
+    // whoever may read the function's configuration (lambda:GetFunctionConfiguration).
     if (props.agentTokenSecret !== undefined) {
-      const secret = secretsmanager.Secret.fromSecretNameV2(this, "AgentToken", props.agentTokenSecret);
-      // Resolved by CloudFormation at deploy time: visible to whoever may read the function's configuration.
-      env.HOOKD_AGENT_TOKEN = secret.secretValue.unsafeUnwrap();
+      env.HOOKD_AGENT_TOKEN = SecretValue.secretsManager(props.agentTokenSecret).unsafeUnwrap();
+    }
+    if (props.tokenSecret !== undefined) {
+      env.HOOKD_TOKEN = SecretValue.secretsManager(props.tokenSecret).unsafeUnwrap();
     }
     return env;
   }

@@ -138,9 +138,7 @@ describe("Lambda stack settings", () => {
         Variables: {
           NODE_OPTIONS: "--enable-source-maps",
           HOOKD_AGENT_URL: "http://{ip}:9700",
-          HOOKD_AGENT_TOKEN: Match.objectLike({
-            "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp("^\\{\\{resolve:secretsmanager:arn:")])],
-          }),
+          HOOKD_AGENT_TOKEN: "{{resolve:secretsmanager:hookd/agent-token:SecretString:::}}",
         },
       },
     });
@@ -152,6 +150,34 @@ describe("Lambda stack settings", () => {
       ]),
     });
     template.resourceCountIs("AWS::EC2::SecurityGroup", 0);
+  });
+
+  it("has no HOOKD_TOKEN and no URL by default: only the rule invokes it", () => {
+    const { template } = synth({ clusterArn: CLUSTER, code: PREBUILT });
+    const fn = Object.values(template.findResources("AWS::Lambda::Function"))[0];
+    expect(Object.keys(fn?.Properties.Environment.Variables ?? {})).toEqual(["NODE_OPTIONS"]);
+    template.resourceCountIs("AWS::Lambda::Url", 0);
+  });
+
+  it("opens the HTTP routes with HOOKD_TOKEN from a secret, and a Function URL guarded by it", () => {
+    const { template } = synth({
+      clusterArn: CLUSTER,
+      code: PREBUILT,
+      tokenSecret: "hookd/token",
+      functionUrl: true,
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          HOOKD_TOKEN: "{{resolve:secretsmanager:hookd/token:SecretString:::}}",
+        }),
+      },
+    });
+    template.hasResourceProperties("AWS::Lambda::Url", { AuthType: "NONE" });
+    template.hasOutput("FunctionUrl", {});
+    expect(() => synth({ clusterArn: CLUSTER, code: PREBUILT, functionUrl: true })).toThrow(
+      /functionUrl needs tokenSecret/,
+    );
   });
 
   it("creates an egress-only security group when none is given", () => {
@@ -185,14 +211,17 @@ describe("Lambda stack settings", () => {
       env: { PATH: process.env.PATH ?? "", AWS_REGION: "eu-west-1" },
       timeout: 20_000,
     });
-    expect(JSON.parse(stdout)).toMatchObject({
-      statusCode: 200,
-      body: expect.stringContaining('"status":"ok"'),
-    });
+    const [healthz, ignored] = JSON.parse(stdout) as [unknown, unknown];
+    expect(healthz).toMatchObject({ statusCode: 200, body: expect.stringContaining('"status":"ok"') });
+    // The rule's direct invocation: a raw EventBridge event, no HTTP, no token.
+    expect(ignored).toEqual({ ignored: expect.any(String) });
   });
 });
 
-/** Calls the bundle's handler with a Function URL request for GET /healthz and prints the answer. */
+/**
+ * Calls the bundle's handler with a Function URL request for GET /healthz, then with a raw
+ * EventBridge event hookd does not handle, and prints both answers.
+ */
 const INVOKE_HEALTHZ = `
 const { handler } = await import(process.argv[1]);
 const http = { method: "GET", path: "/healthz", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" };
@@ -201,5 +230,7 @@ const event = {
   headers: { host: "hookd.lambda-url.eu-west-1.on.aws" },
   requestContext: { http, domainName: "hookd.lambda-url.eu-west-1.on.aws", requestId: "r1", routeKey: "$default", stage: "$default", timeEpoch: 0 },
 };
-process.stdout.write(JSON.stringify(await handler(event, {})));
+const ec2 = { version: "0", id: "e1", "detail-type": "EC2 Instance State-change Notification", source: "aws.ec2",
+  account: "111122223333", time: "2026-11-27T10:00:00Z", region: "eu-west-1", resources: [], detail: { state: "running" } };
+process.stdout.write(JSON.stringify([await handler(event, {}), await handler(ec2, {})]));
 `;
