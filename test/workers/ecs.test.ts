@@ -1,16 +1,12 @@
 import { describe, expect, inject, it } from "vitest";
-import { callWorker, WORKER_TEST_TOKEN } from "./worker-client.ts";
+import { fakeEcsBindings } from "./pool-options.ts";
+import { bundledWorker, callWorker, WORKER_TEST_TOKEN } from "./worker-client.ts";
 
 /** The ECS flow in workerd: the SDK's browser build, fetch, waitUntil, against the fake ECS endpoint. */
 const fake = inject("fakeEcs");
 const fakePort = Number(new URL(fake).port);
 
-const ecsBindings = {
-  AWS_ENDPOINT_URL_ECS: fake,
-  AWS_REGION: "us-west-2",
-  AWS_ACCESS_KEY_ID: "AKIDFAKEFAKEFAKE",
-  AWS_SECRET_ACCESS_KEY: "fake-secret-for-the-fake-endpoint",
-};
+const ecsBindings = fakeEcsBindings(fake);
 
 interface Call {
   operation: string;
@@ -148,5 +144,27 @@ describe("ECS in workerd", () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("ecs_error");
     expect(body.error.message).toContain("wrangler secret put AWS_ACCESS_KEY_ID");
+  });
+
+  it("runs the same flow in the bundle wrangler deploy --dry-run builds (the SDK's browser build)", async () => {
+    const [warm, drain] = [id("bundle-warm"), id("bundle-drain")];
+    const { event, taskArn, taskDefinitionArn } = await newTask({
+      postStart: hook(warm, 503),
+      preStop: hook(drain),
+    });
+    const res = await bundledWorker("HOOKD_BUNDLE").fetch("http://hookd.test/v1/events/ecs?wait=true", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${WORKER_TEST_TOKEN}` },
+      body: JSON.stringify(event),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ actions: [{ type: "StopTask", task: taskArn, ok: true }] });
+    const calls = await callsFor(taskArn, taskDefinitionArn, [warm, drain]);
+    expect(calls.map((c) => c.operation)).toEqual([
+      "DescribeTaskDefinition",
+      `hook /${warm}`,
+      `hook /${drain}`,
+      "StopTask",
+    ]);
   });
 });

@@ -22,6 +22,16 @@ function compatibility(): { compatibilityDate: string; compatibilityFlags: strin
   };
 }
 
+/** Dummy AWS settings that send the Worker's ECS calls to the fake endpoint on 127.0.0.1. */
+export function fakeEcsBindings(endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_ECS: endpoint,
+    AWS_REGION: "us-west-2",
+    AWS_ACCESS_KEY_ID: "AKIDFAKEFAKEFAKE",
+    AWS_SECRET_ACCESS_KEY: "fake-secret-for-the-fake-endpoint",
+  };
+}
+
 /**
  * The Workers under test, all in workerd:
  * - the main Worker, wrangler.toml's `main` (src/entry/worker.ts) through vite, with HOOKD_TOKEN:
@@ -49,7 +59,11 @@ export function workersPoolOptions(ctx: { inject: typeof inject }): PoolOptions 
       ...(bundle.ok && {
         serviceBindings: { HOOKD_BUNDLE: "hookd-bundle", HOOKD_BUNDLE_NO_TOKEN: "hookd-bundle-no-token" },
         workers: [
-          bundled("hookd-bundle", { HOOKD_TOKEN: WORKER_TEST_TOKEN }),
+          // The ECS settings point the bundled SDK at the fake ECS endpoint (ecs-global-setup.ts).
+          bundled("hookd-bundle", {
+            HOOKD_TOKEN: WORKER_TEST_TOKEN,
+            ...fakeEcsBindings(ctx.inject("fakeEcs")),
+          }),
           bundled("hookd-bundle-no-token", {}),
         ],
       }),
