@@ -35,8 +35,13 @@ async function dockerHost(): Promise<string> {
   return host;
 }
 
+/** Only this run's containers: watchers of other runs on the same engine must not see them, nor ours theirs. */
+const RUN_ID = `${process.pid}-${Date.now()}`;
+const RUN_LABEL = `hookd-bench.run=${RUN_ID}`;
+
 function startWatcher(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [resolve(ROOT, "bin/hookd.mjs"), "docker", "watch", "--json"], {
+  const args = [resolve(ROOT, "bin/hookd.mjs"), "docker", "watch", "--json", "--label", RUN_LABEL];
+  const proc = spawn(process.execPath, args, {
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -119,6 +124,7 @@ try {
         Image: IMAGE,
         Cmd: COMMAND,
         Labels: {
+          "hookd-bench.run": RUN_ID,
           "hookd.lifecycle": JSON.stringify({ postStart: { httpGet: { path: `/warm/${name}`, port } } }),
         },
         HostConfig: { NetworkMode: "host" },

@@ -12,7 +12,7 @@ import { gracePeriodOf, stopWithPreStop } from "../runtimes/docker/stop.ts";
 import { watchDocker } from "../runtimes/docker/watcher.ts";
 
 const USAGE = `usage:
-  hookd docker watch [--service URL] [--json]
+  hookd docker watch [--service URL] [--label KEY[=VALUE]]… [--json]
   hookd docker stop CONTAINER [-t SECONDS] [--service URL] [--json]`;
 
 /** `hookd docker watch|stop`: the Docker adapter (contract §5). */
@@ -37,7 +37,11 @@ function reporterFor(json: boolean): Reporter {
 }
 
 async function watchCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: COMMON, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON, label: { type: "string", multiple: true } },
+    strict: true,
+  });
   const config = loadConfig(process.env);
   const api = createDockerApi();
   const service = hookServiceFor(values.service);
@@ -55,6 +59,7 @@ async function watchCommand(args: string[]): Promise<number> {
       reporter: reporterFor(values.json),
       backoffInitialMs: config.backoffInitialMs,
       backoffMaxMs: config.backoffMaxMs,
+      labels: values.label ?? [],
       signal: controller.signal,
     });
   } finally {

@@ -18,7 +18,8 @@ const USAGE = `hookd ${VERSION}: Kubernetes-style lifecycle hooks for ECS and Do
   hookd serve [--port 8787] [--host 127.0.0.1]       the service on Node
   hookd agent --mode docker|local [--port 9700] [--host 127.0.0.1]
                                                      the exec agent (docs/agent.md)
-  hookd docker watch [--service URL] [--json]        run postStart for labelled container starts (docs/docker.md)
+  hookd docker watch [--service URL] [--label KEY[=VALUE]]… [--json]
+                                                     run postStart for labelled container starts (docs/docker.md)
   hookd docker stop CONTAINER [-t SECONDS] [--service URL] [--json]
                                                      preStop, then stop within the grace period
   hookd validate FILE|-                              check a Lifecycle spec (JSON or YAML)

@@ -10,6 +10,12 @@ const HOOKD = resolve(import.meta.dirname, "../../bin/hookd.mjs");
 /** Exits on SIGTERM at once, so that stops in tests are quick. */
 export const TRAPPING_SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
 
+/**
+ * Every container of this test file carries this label, and its watchers watch only those: other
+ * test runs on the same engine (and the other files of this one) neither see nor disturb them.
+ */
+export const RUN_LABEL = `hookd-test.run=${randomBytes(4).toString("hex")}`;
+
 export function uniqueName(prefix: string): string {
   return `hookd-dt-${prefix}-${randomBytes(3).toString("hex")}`;
 }
@@ -26,7 +32,7 @@ export async function runContainer(
   labels: Record<string, string>,
   options: { restart?: string; command?: string[] } = {},
 ): Promise<string> {
-  const args = ["run", "-d", "--network", "host", "--name", name];
+  const args = ["run", "-d", "--network", "host", "--name", name, "--label", RUN_LABEL];
   for (const [k, v] of Object.entries(labels)) args.push("--label", `${k}=${v}`);
   if (options.restart) args.push("--restart", options.restart);
   args.push(TEST_IMAGE, ...(options.command ?? TRAPPING_SLEEP));
@@ -144,7 +150,7 @@ export async function startWatcher(
   env: Record<string, string> = {},
   extraArgs: string[] = [],
 ): Promise<HookdProcess> {
-  const watcher = startHookd(["docker", "watch", "--json", ...extraArgs], {
+  const watcher = startHookd(["docker", "watch", "--json", "--label", RUN_LABEL, ...extraArgs], {
     DOCKER_HOST: host,
     HOOKD_BACKOFF_INITIAL_MS: "500",
     HOOKD_BACKOFF_MAX_MS: "4000",

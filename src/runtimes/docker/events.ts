@@ -14,15 +14,11 @@ export interface EventStreamOptions {
   onConnected(since: string | undefined): void;
   /** The stream broke or could not be opened; the next try follows after `retryInMs`. */
   onDisconnected(reason: string, retryInMs: number): void;
+  /** More label filters (`KEY` or `KEY=VALUE`), all of which a container must match. */
+  labels?: string[];
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
 }
-
-const EVENT_FILTERS = JSON.stringify({
-  type: ["container"],
-  event: ["start"],
-  label: [LABEL.lifecycle],
-});
 
 /**
  * Container starts of labelled containers, for as long as `signal` is not aborted. Starts that
@@ -39,10 +35,15 @@ export async function* containerStarts(
   const maxMs = options.reconnectMaxMs ?? 5_000;
   let retryMs = initialMs;
   let watermark: string | undefined;
+  const filters = JSON.stringify({
+    type: ["container"],
+    event: ["start"],
+    label: [LABEL.lifecycle, ...(options.labels ?? [])],
+  });
   while (!options.signal.aborted) {
     const since = watermark;
     try {
-      const query = `filters=${encodeURIComponent(EVENT_FILTERS)}${since ? `&since=${since}` : ""}`;
+      const query = `filters=${encodeURIComponent(filters)}${since ? `&since=${since}` : ""}`;
       const res = await api.request({
         method: "GET",
         path: `/events?${query}`,

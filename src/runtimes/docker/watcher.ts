@@ -14,6 +14,8 @@ export interface WatchOptions {
   reporter: Reporter;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  /** Only containers with these labels (`KEY` or `KEY=VALUE`, all of them), besides `hookd.lifecycle`. */
+  labels?: string[];
   signal: AbortSignal;
 }
 
@@ -51,6 +53,7 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
 
   const events = containerStarts(api, {
     signal,
+    labels: options.labels ?? [],
     onConnected: (since) =>
       reporter.status(
         since
