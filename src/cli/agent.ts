@@ -16,6 +16,10 @@ function wholeNumber(text: string, min: number, max: number): number | undefined
 
 /** `hookd agent`: the exec agent (contract §4), in the foreground until SIGTERM or SIGINT. */
 export async function agentCommand(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(`${USAGE}\n\nRuns exec hooks for the service (contract §4); see docs/agent.md.`);
+    return 0;
+  }
   const { values } = parseArgs({
     args,
     options: {
