@@ -38,7 +38,7 @@ export function fakeEcsBindings(endpoint: string): Record<string, string> {
  *   tests call it with `exports.default.fetch` or `callWorker` (worker-client.ts);
  * - the bundle `wrangler deploy --dry-run` built in global-setup.ts, twice: with the token
  *   (service binding HOOKD_BUNDLE) and without it (HOOKD_BUNDLE_NO_TOKEN).
- * A failed build leaves the bundle bindings out; test/workers/bundle.test.ts then fails with why.
+ * A failed build leaves the bundle bindings out; the bundle test in worker.test.ts then fails with why.
  */
 export function workersPoolOptions(ctx: { inject: typeof inject }): PoolOptions {
   const bundle: WorkerBundle = ctx.inject("workerBundle");

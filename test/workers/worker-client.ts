@@ -17,7 +17,9 @@ export const mainWorker: WorkerUnderTest = exports.default;
 export function bundledWorker(name: "HOOKD_BUNDLE" | "HOOKD_BUNDLE_NO_TOKEN"): WorkerUnderTest {
   const binding = env[name] as WorkerUnderTest | undefined;
   if (!binding) {
-    throw new Error(`no ${name} binding: the Worker bundle was not built (see test/workers/bundle.test.ts)`);
+    throw new Error(
+      `no ${name} binding: the Worker bundle was not built (see the bundle test in test/workers/worker.test.ts)`,
+    );
   }
   return binding;
 }
