@@ -152,6 +152,20 @@ describe("hookd docker watch (in-process hooks)", () => {
     expect(backoff.message).toBe("restart policy OnFailure: restart #1 in 500ms");
   });
 
+  it("a bad hookd.lifecycle label is reported with its path, and the container is left alone", async (ctx) => {
+    host = requireDocker(ctx);
+    const watcher = await sharedWatcher(host);
+    const name = uniqueName("badlabel");
+    containers.push(name);
+    await runContainer(host, name, lifecycle({ postStart: { tcpSocket: { port: 80 } } }));
+    const error = await watcher.waitFor("the error", (l) => l.event === "error" && l.container === name);
+    expect(error.message).toContain(
+      "postStart not run: service in-process answered 400: a hookd label is invalid",
+    );
+    expect(error.message).toContain("container.labels.hookd.lifecycle.postStart.tcpSocket");
+    expect((await inspectState(host, name)).Running).toBe(true);
+  });
+
   it("a restarted watcher does not re-run the hooks of containers already running", async (ctx) => {
     host = requireDocker(ctx);
     // Only the watchers of this test may run: another would run the hooks too.
