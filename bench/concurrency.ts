@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { request } from "undici";
 import { createClient, fmt, get, hookBody, postHook, type Summary, summarize, timed } from "./client.ts";
 import type { Child } from "./processes.ts";
@@ -12,6 +13,11 @@ export interface Burst {
   failures: number;
   /** What the target saw: new connections, and how far apart the first and last /slow arrived. */
   target: { requests: number; connections: number; slowArrivalSpreadMs: number };
+  /**
+   * Connections the kernel dropped because a listener's accept queue was full (TcpExt
+   * ListenOverflows, machine-wide): each costs the client a SYN retry of 1 s or more.
+   */
+  listenOverflows: number;
 }
 
 export interface ConcurrencyFigures {
@@ -20,6 +26,17 @@ export interface ConcurrencyFigures {
   relay: (Burst & { rssPeakMiB: number }) | undefined;
   wallRatio: number;
   relayWallRatio: number | undefined;
+}
+
+function listenOverflows(): number {
+  const lines = readFileSync("/proc/net/netstat", "utf8").split("\n");
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const names = lines[i]?.split(" ") ?? [];
+    const values = lines[i + 1]?.split(" ") ?? [];
+    const at = names.indexOf("ListenOverflows");
+    if (names[0] === "TcpExt:" && at > 0) return Number(values[at]);
+  }
+  return Number.NaN;
 }
 
 async function targetStats(target: Child): Promise<Burst["target"]> {
@@ -36,6 +53,7 @@ async function burst(
 ): Promise<Burst> {
   await targetStats(target); // resets the target's counters
   const client = createClient();
+  const overflows0 = listenOverflows();
   const t0 = performance.now();
   const answers = await Promise.all(
     Array.from({ length: n }, () =>
@@ -51,6 +69,7 @@ async function burst(
     latency: summarize(answers.map((a) => a.ms).filter(Number.isFinite)),
     failures: failed.length,
     target: await targetStats(target),
+    listenOverflows: listenOverflows() - overflows0,
   };
 }
 
@@ -99,7 +118,7 @@ export async function benchConcurrency(
 export function printConcurrency(f: ConcurrencyFigures, o: ConcurrencyOptions): void {
   const row = (name: string, b: Burst) =>
     `  ${name.padEnd(26)} wall ${fmt(b.wallMs, 0).padStart(5)} ms   latency p50 ${fmt(b.latency.p50, 0)} / p99 ${fmt(b.latency.p99, 0)} ms   ` +
-    `failures ${b.failures}   target saw ${b.target.requests} req on ${b.target.connections} new conns, /slow arrivals spread ${b.target.slowArrivalSpreadMs} ms`;
+    `failures ${b.failures}   target saw ${b.target.requests} req on ${b.target.connections} new conns, /slow arrivals spread ${b.target.slowArrivalSpreadMs} ms, accept-queue overflows ${b.listenOverflows}`;
   console.log(`concurrency — ${o.hooks} at once, target answers after 1 s, fresh client sockets`);
   console.log(row("direct GET target", f.direct));
   console.log(row("hookd POST /v1/hooks/run", f.hookd));

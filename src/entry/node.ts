@@ -1,7 +1,9 @@
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import { createApp } from "../http/app.ts";
 import { createNodeDeps } from "../platform/node/deps.ts";
+
+const LISTEN_BACKLOG = 8192;
 
 export interface NodeServer {
   url: string;
@@ -25,9 +27,12 @@ export async function startNodeServer(options: {
     );
   }
   const app = createApp(deps);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(s));
-    s.once("error", reject);
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: options.host });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    // Node's default accept queue (511) overflows when thousands of hooks arrive at once, and
+    // the kernel then drops connections into 1 s SYN retries; the kernel caps this at somaxconn.
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, resolve);
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
