@@ -99,12 +99,17 @@ const text = (what: string, s: string): FuzzBody => fuzzBody(what, Buffer.from(s
  * field would be resolved by DNS, and the tests must send nothing beyond 127.0.0.1.
  */
 function safeForLoopback(path: Path, value: Json): Json {
-  const last = path.at(-1);
-  const hostish = last === "host" || last === "ip" || last === "agentUrl" || last === "hookd.agent-url";
-  if (!hostish || typeof value !== "string") return value;
+  if (!isHostField(path) || typeof value !== "string") return value;
   return /^(127\.0\.0\.1|localhost|::1|169\.254\.169\.254|http:\/\/127\.0\.0\.1:1\/|)$/.test(value)
     ? value
     : `${value} is not a host`;
+}
+
+const HOST_FIELDS = new Set(["host", "ip", "agentUrl", "hookd.agent-url", "privateIpv4Address", "value"]);
+
+function isHostField(path: Path): boolean {
+  const last = path.at(-1);
+  return typeof last === "string" && HOST_FIELDS.has(last);
 }
 
 type Weighted = fc.WeightedArbitrary<FuzzBody>;
@@ -119,6 +124,8 @@ export function mutatedBodies(
 ): fc.Arbitrary<FuzzBody> {
   const paths = pathsOf(base);
   const at = fc.constantFrom(...paths);
+  // Long strings never go where a host name is read (see safeForLoopback).
+  const notHostAt = fc.constantFrom(...paths.filter((p) => !isHostField(p)));
   const objectAt = fc.constantFrom(...paths.filter((p) => isObject(valueAt(base, p))));
   const baseText = JSON.stringify(base);
   const where = (p: Path) => p.join(".") || "(root)";
@@ -149,7 +156,7 @@ export function mutatedBodies(
     },
     {
       weight: 1,
-      arbitrary: fc.tuple(at, fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([p, raw]) => {
+      arbitrary: fc.tuple(notHostAt, fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([p, raw]) => {
         // Bytes that are never valid UTF-8 on their own (0x80-0xff), inside a JSON string.
         const bad = Buffer.from([...raw].map((b) => 0x80 | b));
         const [before = "", after = ""] = withTextAt(base, p, '"\u0001"').split("\u0001");
@@ -186,7 +193,7 @@ export function mutatedBodies(
       weight: 1,
       // Labels hold JSON as text: nesting inside a string reaches the label parser.
       arbitrary: fc
-        .tuple(at, deep)
+        .tuple(notHostAt, deep)
         .map(([p, depth]) =>
           text(
             `${depth}-deep JSON text in a string at ${where(p)}`,
@@ -196,10 +203,12 @@ export function mutatedBodies(
     },
     {
       weight: 1,
-      arbitrary: fc.tuple(at, fc.constantFrom("a", "é", "\u{1F600}", "\\u0000", '\\"')).map(([p, unit]) => {
-        const s = unit.repeat(Math.floor(1_000_000 / Buffer.byteLength(unit)));
-        return text(`1 MB string at ${where(p)}`, withTextAt(base, p, `"${s}"`));
-      }),
+      arbitrary: fc
+        .tuple(notHostAt, fc.constantFrom("a", "é", "\u{1F600}", "\\u0000", '\\"'))
+        .map(([p, unit]) => {
+          const s = unit.repeat(Math.floor(1_000_000 / Buffer.byteLength(unit)));
+          return text(`1 MB string at ${where(p)}`, withTextAt(base, p, `"${s}"`));
+        }),
     },
   ];
   return fc.oneof(...light, ...(heavy ? heavyOnes : []));
