@@ -34,10 +34,10 @@ async function expectErrorBody(res: Response, context: string): Promise<void> {
   }
 }
 
-const closedPort = Number(new URL(inject("loopbackTarget")).port);
+const targetPort = Number(new URL(inject("loopbackTarget")).port);
 const validHook = {
   phase: "postStart",
-  handler: { httpGet: { path: "/status/204", port: closedPort, host: "127.0.0.1" }, timeoutSeconds: 1 },
+  handler: { httpGet: { path: "/status/204", port: targetPort, host: "127.0.0.1" }, timeoutSeconds: 1 },
   container: { name: "web", ip: "127.0.0.1" },
   timeoutSeconds: 1,
 };
