@@ -82,6 +82,7 @@ export class HookdApiDestinationStack extends Stack {
       // The assertion only bridges a jsii typing quirk under exactOptionalPropertyTypes.
       new targets.ApiDestination(this.apiDestination as events.IApiDestination, {
         deadLetterQueue: this.taskEvents.deadLetterQueue,
+        // Not EventBridge's 24 h: a late event describes a task as it was (its IP may be another's now).
         maxEventAge: props.maxEventAge ?? Duration.minutes(30),
         retryAttempts: props.retryAttempts ?? 20,
       }),
