@@ -16,8 +16,8 @@ interface ExecInspect {
   ContainerID: string;
 }
 
-/** Docker may still say Running for a moment after the stream ended: this many quick looks. */
-const INSPECT_ATTEMPTS = 40;
+/** The longest pause between two exec inspects while waiting for the exit code. */
+const INSPECT_PAUSE_MAX_MS = 50;
 
 /**
  * Runs exec requests inside containers through the Docker Engine API: exec create, exec start
@@ -55,13 +55,18 @@ export function createDockerExecutor(options: {
     }
   }
 
-  async function exitCodeOf(execId: string): Promise<number | null> {
-    for (let attempt = 0; attempt < INSPECT_ATTEMPTS; attempt++) {
+  /**
+   * The exit code once Docker has recorded it. Docker may still say Running for a moment after
+   * the stream ended (longer on a loaded host), and a process that closed its output keeps
+   * running: so ask again, at once and then after short growing pauses, until `stop` (the
+   * deadline) says the exec is to be killed instead. No fixed sleep.
+   */
+  async function exitCodeOf(execId: string, stop: { stopped: boolean }): Promise<number | null> {
+    for (let attempt = 0; !stop.stopped; attempt++) {
       const info = await api.json<ExecInspect>("GET", `/exec/${execId}/json`);
       if (!info.Running) return info.ExitCode;
-      // A few immediate looks, then short growing pauses (about 0.6 s in all).
       if (attempt < 5) await nextTurn();
-      else await delay(Math.min(2 ** (attempt - 5), 20));
+      else await delay(Math.min(2 ** (attempt - 5), INSPECT_PAUSE_MAX_MS));
     }
     return null;
   }
@@ -130,14 +135,15 @@ export function createDockerExecutor(options: {
           // The stream broke (or was destroyed after a kill): keep what came.
         }
       })();
+      const stop = { stopped: false };
+      const finished = drained.then(() => exitCodeOf(execId, stop));
       const remaining = req.timeoutMs - (performance.now() - startedAt);
-      const first = await raceDeadline(drained, remaining, signal);
-      if (first === "done") {
-        const exitCode = await exitCodeOf(execId).catch((err: unknown) => {
-          throw dockerFailure(containerId, "exec inspect", err);
-        });
-        return { exitCode, ...output.result(), timedOut: false };
-      }
+      const first = await raceDeadline(finished, remaining, signal).catch((err: unknown) => {
+        throw dockerFailure(containerId, "exec inspect", err);
+      });
+      stop.stopped = true;
+      if (first === "done") return { exitCode: await finished, ...output.result(), timedOut: false };
+      finished.catch(() => undefined);
       await killExec(containerId, execId);
       if ((await raceDeadline(drained, KILL_DRAIN_MS)) !== "done") body.destroy();
       return { exitCode: null, ...output.result(), timedOut: true };

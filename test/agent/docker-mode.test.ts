@@ -125,6 +125,13 @@ describe("hookd agent --mode docker, against a real Docker engine", () => {
     expect(hostProcessesOf(box.id).filter((c) => /sleep|sh -c/.test(c))).toEqual([]);
   });
 
+  it("waits for a command that closed its output, and kills it at the deadline", async (ctx) => {
+    requireDocker(ctx);
+    const r = await exec({ command: ["sh", "-c", "echo bye; exec >&- 2>&-; sleep 30"], timeoutMs: 1500 });
+    expect(r.json).toMatchObject({ timedOut: true, exitCode: null, output: "bye\n" });
+    expect(hostProcessesOf(box.id).filter((c) => c.includes("sleep"))).toEqual([]);
+  });
+
   it("kills the exec when the caller hangs up before the deadline", async (ctx) => {
     requireDocker(ctx);
     const caller = AbortSignal.timeout(700);
