@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from "undici";
+import type { Child } from "./processes.ts";
 
 export const TOKEN = "bench-token";
 
@@ -77,3 +78,13 @@ export function summarize(values: readonly number[]): Summary {
 }
 
 export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+
+/** Brings a fresh service to a steady state (JIT, first connections) before it is measured. */
+export async function warmUp(service: Child, target: Child): Promise<void> {
+  const client = createClient();
+  const body = hookBody(target.port, "/ok");
+  for (let i = 0; i < 20; i++) {
+    await Promise.all(Array.from({ length: 10 }, () => timed(client, postHook(service.origin, body))));
+  }
+  await client.close();
+}

@@ -1,6 +1,16 @@
 import { readFileSync } from "node:fs";
 import { request } from "undici";
-import { createClient, fmt, get, hookBody, postHook, type Summary, summarize, timed } from "./client.ts";
+import {
+  createClient,
+  fmt,
+  get,
+  hookBody,
+  postHook,
+  type Summary,
+  summarize,
+  timed,
+  warmUp,
+} from "./client.ts";
 import type { Child } from "./processes.ts";
 
 export interface ConcurrencyOptions {
@@ -12,7 +22,7 @@ export interface Burst {
   latency: Summary;
   failures: number;
   /** What the target saw: new connections, and how far apart the first and last /slow arrived. */
-  target: { requests: number; connections: number; slowArrivalSpreadMs: number };
+  target: { requests: number; connections: number; slowArrivalSpreadMs: number; maxSlowInFlight: number };
   /**
    * Connections the kernel dropped because a listener's accept queue was full (TcpExt
    * ListenOverflows, machine-wide): each costs the client a SYN retry of 1 s or more.
@@ -76,16 +86,6 @@ async function burst(
 const hookSucceeded = (status: number, text: string) =>
   status === 200 && (JSON.parse(text) as { outcome?: string }).outcome === "succeeded";
 
-/** Brings a fresh service to a steady state (JIT, first connections) before it is measured. */
-async function warmUp(service: Child, target: Child): Promise<void> {
-  const client = createClient();
-  const body = hookBody(target.port, "/ok");
-  for (let i = 0; i < 20; i++) {
-    await Promise.all(Array.from({ length: 10 }, () => timed(client, postHook(service.origin, body))));
-  }
-  await client.close();
-}
-
 /**
  * Concurrency: `hooks` hooks at once against a target that answers after 1 s, against the same
  * number of GETs sent straight to the target. All must succeed; the target's arrival spread
@@ -118,7 +118,7 @@ export async function benchConcurrency(
 export function printConcurrency(f: ConcurrencyFigures, o: ConcurrencyOptions): void {
   const row = (name: string, b: Burst) =>
     `  ${name.padEnd(26)} wall ${fmt(b.wallMs, 0).padStart(5)} ms   latency p50 ${fmt(b.latency.p50, 0)} / p99 ${fmt(b.latency.p99, 0)} ms   ` +
-    `failures ${b.failures}   target saw ${b.target.requests} req on ${b.target.connections} new conns, /slow arrivals spread ${b.target.slowArrivalSpreadMs} ms, accept-queue overflows ${b.listenOverflows}`;
+    `failures ${b.failures}   target saw ${b.target.requests} req on ${b.target.connections} new conns, /slow arrivals spread ${b.target.slowArrivalSpreadMs} ms, at most ${b.target.maxSlowInFlight} in flight, accept-queue overflows ${b.listenOverflows}`;
   console.log(`concurrency — ${o.hooks} at once, target answers after 1 s, fresh client sockets`);
   console.log(row("direct GET target", f.direct));
   console.log(row("hookd POST /v1/hooks/run", f.hookd));

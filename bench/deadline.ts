@@ -1,4 +1,14 @@
-import { createClient, fmt, get, hookBody, postHook, type Summary, summarize, timed } from "./client.ts";
+import {
+  createClient,
+  fmt,
+  get,
+  hookBody,
+  postHook,
+  type Summary,
+  summarize,
+  timed,
+  warmUp,
+} from "./client.ts";
 import type { Child } from "./processes.ts";
 
 export interface DeadlineOptions {
@@ -9,6 +19,8 @@ export interface DeadlineFigures {
   baseline: Summary;
   wall: Summary;
   durationMs: Summary;
+  /** From the client sending all requests to each hook's startedAt (ms clock: same machine). */
+  startDelay: Summary;
   outcomes: Record<string, number>;
   p99Ratio: number;
 }
@@ -23,6 +35,7 @@ export async function benchDeadline(
   service: Child,
   o: DeadlineOptions,
 ): Promise<DeadlineFigures> {
+  await warmUp(service, target);
   const client = createClient();
   const base = await Promise.all(
     Array.from({ length: o.hooks }, async () => {
@@ -34,23 +47,32 @@ export async function benchDeadline(
     }),
   );
   const body = hookBody(target.port, "/never", 1);
+  const sentAt = Date.now();
   const answers = await Promise.all(
     Array.from({ length: o.hooks }, () => timed(client, postHook(service.origin, body))),
   );
   await client.close();
   const outcomes: Record<string, number> = {};
   const durations: number[] = [];
+  const startDelays: number[] = [];
   for (const a of answers) {
-    const r = a.status === 200 ? (JSON.parse(a.text) as { outcome: string; durationMs: number }) : undefined;
+    const r =
+      a.status === 200
+        ? (JSON.parse(a.text) as { outcome: string; durationMs: number; startedAt: string })
+        : undefined;
     const key = r?.outcome ?? `status ${a.status}`;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
-    if (r) durations.push(r.durationMs);
+    if (r) {
+      durations.push(r.durationMs);
+      startDelays.push(Date.parse(r.startedAt) - sentAt);
+    }
   }
   const wall = summarize(answers.map((a) => a.ms));
   return {
     baseline: summarize(base),
     wall,
     durationMs: summarize(durations),
+    startDelay: summarize(startDelays),
     outcomes,
     p99Ratio: wall.p99 / 1000,
   };
@@ -63,6 +85,7 @@ export function printDeadline(f: DeadlineFigures, o: DeadlineOptions): void {
   console.log(row("client's own 1 s timer (baseline)", f.baseline));
   console.log(row("hookd, wall time at the client", f.wall));
   console.log(row("hookd, durationMs in the results", f.durationMs));
+  console.log(row("hookd, sent → the hook's startedAt", f.startDelay));
   console.log(
     `  outcomes ${JSON.stringify(f.outcomes)}   p99 ${fmt(f.wall.p99 / 1000, 3)} s (goal ≤ 1.05 s), baseline p99 ${fmt(f.baseline.p99 / 1000, 3)} s`,
   );

@@ -4,7 +4,8 @@
  *   /ok     answers 200 "ok" at once
  *   /slow   answers 200 "ok" after 1 s
  *   /never  never answers (the deadline benchmark)
- *   /stats  counts since the last /stats: requests, connections, spread of /slow arrivals
+ *   /stats  counts since the last /stats: requests, connections, spread of /slow arrivals,
+ *           most /slow requests held at once
  * Exits when its stdin closes, so it cannot outlive the benchmark.
  */
 import { createServer } from "node:http";
@@ -13,6 +14,8 @@ import type { AddressInfo } from "node:net";
 const SLOW_MS = 1000;
 let connections = 0;
 let requests = 0;
+let slowInFlight = 0;
+let maxSlowInFlight = 0;
 let firstSlow = 0;
 let lastSlow = 0;
 
@@ -24,7 +27,12 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     const now = performance.now();
     if (firstSlow === 0) firstSlow = now;
     lastSlow = now;
-    setTimeout(() => res.writeHead(200, { "content-length": "2" }).end("ok"), SLOW_MS);
+    slowInFlight++;
+    maxSlowInFlight = Math.max(maxSlowInFlight, slowInFlight);
+    setTimeout(() => {
+      slowInFlight--;
+      res.writeHead(200, { "content-length": "2" }).end("ok");
+    }, SLOW_MS);
   } else if (req.url === "/never") {
     // Holds the request open until the client gives up.
   } else if (req.url === "/stats") {
@@ -32,7 +40,9 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
       requests: requests - 1,
       connections,
       slowArrivalSpreadMs: Math.round(lastSlow - firstSlow),
+      maxSlowInFlight,
     };
+    maxSlowInFlight = 0;
     requests = 0;
     connections = 0;
     firstSlow = 0;
