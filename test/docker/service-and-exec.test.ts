@@ -33,7 +33,9 @@ async function startAgent(host: string): Promise<{ agent: HookdProcess; url: str
   return { agent, url };
 }
 
-describe("hookd docker watch: exec through the agent, and --service against hookd serve", () => {
+describe("hookd docker watch: exec through the agent, and --service against hookd serve", {
+  timeout: 120_000,
+}, () => {
   let host = "";
   const processes: HookdProcess[] = [];
   const containers: string[] = [];

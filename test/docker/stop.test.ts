@@ -17,7 +17,7 @@ async function hookdStop(args: string[]) {
   return { code, lines: p.lines, stderr: p.stderr.join("\n") };
 }
 
-describe("hookd docker stop", () => {
+describe("hookd docker stop", { timeout: 120_000 }, () => {
   const containers: string[] = [];
   beforeAll(async () => {
     target = await startTarget((req, res) => {

@@ -100,7 +100,7 @@ export function startHookd(args: string[], env: Record<string, string>): HookdPr
     stderr,
     child,
     exited,
-    waitFor(what, match, timeoutMs = 15_000) {
+    waitFor(what, match, timeoutMs = 30_000) {
       return new Promise((resolvePromise, reject) => {
         const check = () => {
           const found = lines.find(match);
@@ -124,7 +124,7 @@ export function startHookd(args: string[], env: Record<string, string>): HookdPr
         check();
       });
     },
-    async waitForStderr(pattern, timeoutMs = 15_000) {
+    async waitForStderr(pattern, timeoutMs = 30_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {
         for (const l of stderr) {
@@ -172,7 +172,7 @@ export function hookLines(p: HookdProcess, container: string, phase?: string): J
 export async function until<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {

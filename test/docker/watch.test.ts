@@ -23,7 +23,7 @@ const requestsTo = (path: string) => target.requests.filter((r: IncomingMessage)
 const lifecycle = (spec: unknown) => ({ "hookd.lifecycle": JSON.stringify(spec) });
 const httpGet = (path: string) => ({ httpGet: { path, port: target.port } });
 
-describe("hookd docker watch (in-process hooks)", () => {
+describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
   let host: string;
   /** One watcher for the whole file; the test that restarts a watcher runs its own. */
   let shared: HookdProcess | undefined;

@@ -39,11 +39,17 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
   };
 
   const handle = (event: ContainerStartEvent) => {
-    if (!seen.add(`event ${event.id} ${event.timeNano}`)) return;
+    const eventKey = `event ${event.id} ${event.timeNano}`;
+    if (!seen.add(eventKey)) return;
     const previous = chains.get(event.id) ?? Promise.resolve();
     const next = previous
       .then(() => handleStart(event.id, { ...options, backoff, seen, track }))
-      .catch((err: unknown) => reporter.error({ id: event.id, name: event.id.slice(0, 12) }, errorOf(err)));
+      .catch((err: unknown) => {
+        // The engine may replay this event after a reconnect: let it try again (the start's own
+        // key still keeps a hook that did run from running twice).
+        seen.delete(eventKey);
+        reporter.error({ id: event.id, name: event.id.slice(0, 12) }, errorOf(err));
+      });
     chains.set(event.id, next);
     track(next);
     void next.finally(() => {
@@ -171,6 +177,9 @@ class SeenSet {
       if (!oldest.done) this.keys.delete(oldest.value);
     }
     return true;
+  }
+  delete(key: string): void {
+    this.keys.delete(key);
   }
 }
 
