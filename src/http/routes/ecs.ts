@@ -124,7 +124,15 @@ export const ecsRoutes: RouteModule = {
     app.post("/v1/ecs/tasks/stop", async (c) => {
       const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine };
       const request = await readJson(c, StopTaskRequestSchema);
-      const outcome = await stopTaskGracefully(ctx, request).catch(upstream);
+      const outcome = await stopTaskGracefully(ctx, request).catch((err: unknown) => {
+        ctx.engine.log.write({
+          level: "error",
+          msg: "ecs graceful stop failed: nothing ran",
+          ...request,
+          error: errorText(err),
+        });
+        return upstream(err);
+      });
       if (!outcome.found) throw new ApiError(404, "task_not_found", outcome.message);
       return c.json({ results: outcome.results, actions: outcome.actions });
     });
