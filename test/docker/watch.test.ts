@@ -15,7 +15,7 @@ import {
   until,
 } from "./support.ts";
 
-/** Hook targets on 127.0.0.1: `/fail…` answers 500, anything else 200; every request is timed. */
+/** Hook targets on 127.0.0.1: `/fail…` answers 500, `/hang…` never, anything else 200; every request is timed. */
 let target: TestTarget;
 const arrivals: Array<{ url: string; at: number }> = [];
 const requestsTo = (path: string) => target.requests.filter((r: IncomingMessage) => r.url === path);
@@ -37,6 +37,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
   beforeAll(async () => {
     target = await startTarget((req, res) => {
       arrivals.push({ url: req.url ?? "", at: Date.now() });
+      if (req.url?.startsWith("/hang")) return;
       res.writeHead(req.url?.startsWith("/fail") ? 500 : 200).end("ok");
     });
   });
@@ -134,6 +135,22 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     expect(await docker(host, ["inspect", "-f", "{{.RestartCount}}", name])).toBe("0");
     expect(requestsTo(`/fail/${name}`)).toHaveLength(1);
     expect(watcher.lines.filter((l) => l.event === "backoff" && l.container === name)).toEqual([]);
+  });
+
+  it("a postStart that times out counts as failed: the container is killed", async (ctx) => {
+    host = requireDocker(ctx);
+    const watcher = await sharedWatcher(host);
+    const name = uniqueName("timeout");
+    containers.push(name);
+    await runContainer(host, name, {
+      ...lifecycle({ postStart: { ...httpGet(`/hang/${name}`), timeoutSeconds: 1 } }),
+      "hookd.restart-policy": "Never",
+    });
+    const hook = await watcher.waitFor("the postStart", (l) => l.event === "hook" && l.container === name);
+    expect(hook).toMatchObject({ outcome: "timedOut", reason: "FailedPostStartHook", action: "kill" });
+    expect(hook.message).toContain("timed out after 1s");
+    await watcher.waitFor("the stop", (l) => l.event === "stopped" && l.container === name);
+    expect((await inspectState(host, name)).Running).toBe(false);
   });
 
   it("derives the restart policy from Docker's: on-failure restarts after a failed postStart", async (ctx) => {
