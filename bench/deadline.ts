@@ -1,3 +1,4 @@
+import type { Agent } from "undici";
 import {
   createClient,
   fmt,
@@ -22,6 +23,8 @@ export interface DeadlineFigures {
   /** From the client sending all requests to each hook's startedAt (ms clock: same machine). */
   startDelay: Summary;
   outcomes: Record<string, number>;
+  /** The bare relay's wall time at the client (AbortSignal.timeout(1 s) on its GET), for reference. */
+  relayWall: Summary | undefined;
   p99Ratio: number;
 }
 
@@ -33,9 +36,11 @@ export interface DeadlineFigures {
 export async function benchDeadline(
   target: Child,
   service: Child,
+  relay: Child | undefined,
   o: DeadlineOptions,
 ): Promise<DeadlineFigures> {
   await warmUp(service, target);
+  if (relay) await warmUp(relay, target);
   const client = createClient();
   const base = await Promise.all(
     Array.from({ length: o.hooks }, async () => {
@@ -47,35 +52,33 @@ export async function benchDeadline(
     }),
   );
   const body = hookBody(target.port, "/never", 1);
+  const hookd = await hooksAtOnce(client, service, body, o.hooks);
+  const viaRelay = relay ? await hooksAtOnce(client, relay, body, o.hooks) : undefined;
+  await client.close();
+  return { baseline: summarize(base), ...hookd, relayWall: viaRelay?.wall, p99Ratio: hookd.wall.p99 / 1000 };
+}
+
+/** `n` hooks at once through `via` (hookd, or the bare relay for reference). */
+async function hooksAtOnce(client: Agent, via: Child, body: string, n: number) {
   const sentAt = Date.now();
   const answers = await Promise.all(
-    Array.from({ length: o.hooks }, () => timed(client, postHook(service.origin, body))),
+    Array.from({ length: n }, () => timed(client, postHook(via.origin, body))),
   );
-  await client.close();
   const outcomes: Record<string, number> = {};
   const durations: number[] = [];
   const startDelays: number[] = [];
   for (const a of answers) {
     const r =
       a.status === 200
-        ? (JSON.parse(a.text) as { outcome: string; durationMs: number; startedAt: string })
+        ? (JSON.parse(a.text) as { outcome: string; durationMs: number; startedAt?: string })
         : undefined;
     const key = r?.outcome ?? `status ${a.status}`;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
-    if (r) {
-      durations.push(r.durationMs);
-      startDelays.push(Date.parse(r.startedAt) - sentAt);
-    }
+    if (r) durations.push(r.durationMs);
+    if (r?.startedAt) startDelays.push(Date.parse(r.startedAt) - sentAt);
   }
   const wall = summarize(answers.map((a) => a.ms));
-  return {
-    baseline: summarize(base),
-    wall,
-    durationMs: summarize(durations),
-    startDelay: summarize(startDelays),
-    outcomes,
-    p99Ratio: wall.p99 / 1000,
-  };
+  return { wall, durationMs: summarize(durations), startDelay: summarize(startDelays), outcomes };
 }
 
 export function printDeadline(f: DeadlineFigures, o: DeadlineOptions): void {
@@ -86,6 +89,7 @@ export function printDeadline(f: DeadlineFigures, o: DeadlineOptions): void {
   console.log(row("hookd, wall time at the client", f.wall));
   console.log(row("hookd, durationMs in the results", f.durationMs));
   console.log(row("hookd, sent → the hook's startedAt", f.startDelay));
+  if (f.relayWall) console.log(row("bare relay, wall time at the client", f.relayWall));
   console.log(
     `  outcomes ${JSON.stringify(f.outcomes)}   p99 ${fmt(f.wall.p99 / 1000, 3)} s (goal ≤ 1.05 s), baseline p99 ${fmt(f.baseline.p99 / 1000, 3)} s`,
   );

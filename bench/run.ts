@@ -75,7 +75,7 @@ try {
   }
   if (only.has("deadline")) {
     const o = { hooks: int("deadline-hooks", values["deadline-hooks"]) };
-    const f = await withService((s) => benchDeadline(target, s, o));
+    const f = await withService((s) => benchDeadline(target, s, relay, o));
     printDeadline(f, o);
   }
 } finally {
