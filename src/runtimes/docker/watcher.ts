@@ -109,7 +109,7 @@ async function killAndMaybeRestart(started: DockerContainer, ctx: StartContext):
     reporter.action(
       container,
       "skip",
-      "not killed: the container is no longer the one whose postStart failed",
+      "not killed: the container already exited, or was restarted, since its postStart failed",
     );
     return;
   }
