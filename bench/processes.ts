@@ -26,9 +26,14 @@ process.on("exit", () => {
 
 /** Starts `bench/<script>` in its own Node process and waits for its `{"port":N}` line. */
 export async function startChild(script: string, env: Record<string, string> = {}): Promise<Child> {
-  // HOOKD_BENCH_PROFILE=DIR writes a CPU profile of the hookd service (not of the others) to DIR.
+  // For the hookd service only (not the others): HOOKD_BENCH_PROFILE=DIR writes a CPU profile
+  // to DIR; HOOKD_BENCH_NODE_FLAGS adds Node flags (e.g. "--max-semi-space-size=8").
   const profile = process.env.HOOKD_BENCH_PROFILE;
-  const flags = profile && script === "service.ts" ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+  const extra = process.env.HOOKD_BENCH_NODE_FLAGS?.split(/\s+/).filter((f) => f !== "") ?? [];
+  const flags =
+    script === "service.ts"
+      ? [...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), ...extra]
+      : [];
   const args = [...flags, resolve(ROOT, "bin/run-ts.mjs"), resolve(ROOT, "bench", script)];
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,
