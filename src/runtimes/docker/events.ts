@@ -75,7 +75,7 @@ export async function* containerStarts(
     } catch (err) {
       if (options.signal.aborted) return;
       options.onDisconnected(errorText(err), retryMs);
-      await delay(retryMs, options.signal);
+      await abortableDelay(retryMs, options.signal);
       retryMs = Math.min(maxMs, retryMs * 2);
     }
   }
@@ -102,7 +102,8 @@ export function nanosToSince(timeNano: string): string {
   return `${padded.slice(0, -9)}.${padded.slice(-9)}`;
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less if `signal` aborts first; never rejects. */
+export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

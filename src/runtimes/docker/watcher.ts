@@ -1,8 +1,8 @@
 import { restartPolicyFromDocker, shouldRestart } from "../../engine/policy.ts";
 import type { DockerApi } from "../../platform/node/docker-api.ts";
-import { LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../spec/labels.ts";
+import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../spec/labels.ts";
 import { type DockerContainer, inspectContainer, startContainer } from "./containers.ts";
-import { type ContainerStartEvent, containerStarts } from "./events.ts";
+import { abortableDelay, type ContainerStartEvent, containerStarts } from "./events.ts";
 import type { HookService } from "./hook-service.ts";
 import type { Reporter } from "./report.ts";
 import { RestartBackoff } from "./restart-backoff.ts";
@@ -48,7 +48,7 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
         // The engine may replay this event after a reconnect: let it try again (the start's own
         // key still keeps a hook that did run from running twice).
         seen.delete(eventKey);
-        reporter.error({ id: event.id, name: event.id.slice(0, 12) }, errorOf(err));
+        reporter.error({ id: event.id, name: event.id.slice(0, 12) }, errorText(err));
       });
     chains.set(event.id, next);
     track(next);
@@ -94,7 +94,7 @@ async function handleStart(id: string, ctx: StartContext): Promise<void> {
       container: { id: container.id, name: container.name, labels: container.labels, ...ipOf(container) },
     });
   } catch (err) {
-    ctx.reporter.error(container, `postStart not run: ${errorOf(err)}`);
+    ctx.reporter.error(container, `postStart not run: ${errorText(err)}`);
     return;
   }
   if (answer.result) ctx.reporter.hook(container, answer.result, answer.action);
@@ -126,7 +126,7 @@ async function killAndMaybeRestart(started: DockerContainer, ctx: StartContext):
   // The wait is not part of this start's handling: a start by someone else meanwhile is handled at once.
   ctx.track(
     restartAfter(container, stopped, delayMs, restart, ctx).catch((err: unknown) =>
-      reporter.error(container, `restart failed: ${errorOf(err)}`),
+      reporter.error(container, `restart failed: ${errorText(err)}`),
     ),
   );
 }
@@ -139,7 +139,7 @@ async function restartAfter(
   ctx: StartContext,
 ): Promise<void> {
   const { api, reporter } = ctx;
-  await sleep(delayMs, ctx.signal);
+  await abortableDelay(delayMs, ctx.signal);
   if (ctx.signal.aborted) {
     reporter.action(container, "skip", "restart dropped: the watcher is stopping");
     return;
@@ -181,20 +181,4 @@ class SeenSet {
   delete(key: string): void {
     this.keys.delete(key);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-function errorOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

