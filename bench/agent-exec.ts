@@ -7,15 +7,13 @@
  * Needs a Docker engine: DOCKER_HOST, else the private one of scripts/test-docker.sh.
  * Traffic goes only to 127.0.0.1 and the Docker socket; the agent and the container stop with the run.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
-import { resolve } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { createDockerApi } from "../src/platform/node/docker-api.ts";
+import { dockerHost, ms, run, spawnHookd, summary } from "./support.ts";
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, "..");
 const IMAGE = "hookd-test/busybox:latest";
 const TOKEN = "bench-agent-token";
 const COMMAND = ["sh", "-c", "exit 0"];
@@ -31,43 +29,14 @@ const rounds = Number(values.rounds);
 const warmup = Number(values.warmup);
 const concurrent = Number(values.concurrent);
 
-async function dockerHost(): Promise<string> {
-  if (process.env.DOCKER_HOST) return process.env.DOCKER_HOST;
-  const { stdout } = await run("bash", [resolve(ROOT, "scripts/test-docker.sh"), "start"], {
-    timeout: 120_000,
-  });
-  const host = /DOCKER_HOST=(\S+)/.exec(stdout)?.[1];
-  if (!host) throw new Error(`scripts/test-docker.sh printed no DOCKER_HOST: ${stdout}`);
-  return host;
-}
-
-function startAgent(env: NodeJS.ProcessEnv): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(
-    process.execPath,
-    [resolve(ROOT, "bin/hookd.mjs"), "agent", "--mode", "docker", "--port", "0"],
-    {
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
-    },
+async function startAgent(env: NodeJS.ProcessEnv): Promise<{ url: string; proc: ChildProcess }> {
+  const { proc, match } = await spawnHookd(
+    ["agent", "--mode", "docker", "--port", "0"],
+    env,
+    /listening on (http:\/\/\S+)/,
   );
-  return new Promise((done, fail) => {
-    let stderr = "";
-    proc.stderr?.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) done({ url, proc });
-    });
-    proc.once("exit", (code) => fail(new Error(`hookd agent exited ${code}: ${stderr}`)));
-  });
+  return { url: match, proc };
 }
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
-function summary(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 const host = await dockerHost();
 const env = { ...process.env, DOCKER_HOST: host, HOOKD_AGENT_TOKEN: TOKEN };

@@ -7,15 +7,13 @@
  * Needs a Docker engine: DOCKER_HOST, else the private one of scripts/test-docker.sh.
  * Traffic goes only to 127.0.0.1 and the Docker socket; the containers are removed at the end.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { createDockerApi } from "../src/platform/node/docker-api.ts";
+import { dockerHost, ms, spawnHookd, summary } from "./support.ts";
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, "..");
 const IMAGE = "hookd-test/busybox:latest";
 const COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
 
@@ -25,43 +23,15 @@ const { values } = parseArgs({
 const count = Number(values.containers);
 const rounds = Number(values.rounds);
 
-async function dockerHost(): Promise<string> {
-  if (process.env.DOCKER_HOST) return process.env.DOCKER_HOST;
-  const { stdout } = await run("bash", [resolve(ROOT, "scripts/test-docker.sh"), "start"], {
-    timeout: 120_000,
-  });
-  const host = /DOCKER_HOST=(\S+)/.exec(stdout)?.[1];
-  if (!host) throw new Error(`scripts/test-docker.sh printed no DOCKER_HOST: ${stdout}`);
-  return host;
-}
-
 /** Only this run's containers: watchers of other runs on the same engine must not see them, nor ours theirs. */
 const RUN_ID = `${process.pid}-${Date.now()}`;
 const RUN_LABEL = `hookd-bench.run=${RUN_ID}`;
 
-function startWatcher(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const args = [resolve(ROOT, "bin/hookd.mjs"), "docker", "watch", "--json", "--label", RUN_LABEL];
-  const proc = spawn(process.execPath, args, {
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  return new Promise((done, fail) => {
-    let stderr = "";
-    proc.stderr?.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      if (stderr.includes("watching container starts")) done(proc);
-    });
-    proc.once("exit", (code) => fail(new Error(`hookd docker watch exited ${code}: ${stderr}`)));
-  });
+async function startWatcher(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const args = ["docker", "watch", "--json", "--label", RUN_LABEL];
+  return (await spawnHookd(args, env, /watching container starts/)).proc;
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
-function summary(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s.at(-1) ?? Number.NaN };
-}
-const ms = (n: number) => `${n.toFixed(1)} ms`;
 /** Engine nanoseconds (as text) → epoch milliseconds with a fraction. */
 const nanosToMs = (nanos: string) => Number(BigInt(nanos) / 1000n) / 1000;
 

@@ -17,16 +17,15 @@
  * machine's load changes least.
  * Traffic goes only to 127.0.0.1.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { fakeEcsEnv, startFakeEcs } from "../test/support/fake-ecs.ts";
+import { quantile, spawnHookd } from "./support.ts";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const TOKEN = "bench-token";
 
 const { values } = parseArgs({
@@ -42,24 +41,10 @@ const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 const HOOK_MS = Number(values["hook-ms"]);
 
-function startService(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [resolve(ROOT, "bin/hookd.mjs"), "serve", "--port", "0"], {
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  return new Promise((done, fail) => {
-    let stderr = "";
-    proc.stderr?.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) done({ proc, url });
-    });
-    proc.once("exit", (code) => fail(new Error(`hookd serve exited ${code}: ${stderr}`)));
-  });
+async function startService(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string }> {
+  const { proc, match } = await spawnHookd(["serve", "--port", "0"], env, /listening on (http:\/\/\S+)/);
+  return { proc, url: match };
 }
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 
 interface Series {
   name: string;
