@@ -38,6 +38,7 @@ async function handleRawEvent(event: EventBridgeEvent) {
     handled = await handleEcsEventAndWait({ ecs, engine: deps.engine }, event);
   } finally {
     await deps.background.drain();
+    deps.flushLog();
   }
   if (handled.kind === "done") return handled.answer;
   if (handled.kind === "ignored") return { ignored: handled.why };
@@ -51,5 +52,6 @@ export const handler = async (event: HttpEvent | EventBridgeEvent, context: Lamb
   if (isEventBridgeEvent(event)) return handleRawEvent(event);
   const answer = await httpHandler(event, context);
   await deps.background.drain();
+  deps.flushLog();
   return answer;
 };

@@ -8,6 +8,8 @@ import { createUndiciHttpClient } from "./undici-http.ts";
 
 export type NodeDeps = AppDeps & {
   background: ReturnType<typeof createInProcessBackground>;
+  /** Writes the log lines still batched (Lambda freezes the process after each answer). */
+  flushLog(): void;
   close(): Promise<void>;
 };
 
@@ -23,6 +25,7 @@ export function createNodeDeps(env: Env = process.env): NodeDeps {
     background,
     auth: "allow",
     ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node")) }),
+    flushLog: () => log.flush(),
     async close() {
       await background.drain();
       log.flush();
