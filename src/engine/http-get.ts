@@ -5,6 +5,12 @@ import { DeniedAddressError, deniedBy, parseIp } from "./cidr.ts";
 import { type HandlerContext, type HandlerOutcome, HookError, OUTPUT_LIMIT_BYTES } from "./types.ts";
 
 const MAX_REDIRECTS = 10;
+const SHOWN_URL_CHARS = 512;
+
+/** A URL as messages and log lines show it: a path may be up to a megabyte long. */
+function shown(url: string): string {
+  return url.length > SHOWN_URL_CHARS ? `${url.slice(0, SHOWN_URL_CHARS)}…` : url;
+}
 
 export function resolvePort(port: number | string, named: NamedPorts | undefined): number {
   if (typeof port === "number") return port;
@@ -62,7 +68,7 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
   }
   let url = hookUrl(action, host, resolvePort(action.port, ctx.target.ports));
   const first = url.href;
-  ctx.describe.what = `httpGet ${first}`;
+  ctx.describe.what = `httpGet ${shown(first)}`;
   const warnings: string[] = [];
   let headers = requestHeaders(action);
   for (let hops = 0; ; hops++) {
@@ -81,11 +87,11 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
         url.protocol = "http:";
         headers = headers.filter(([n]) => n.toLowerCase() !== "authorization");
         warnings.push(
-          `the server answered HTTPS with plain HTTP: retried as ${url.href} without the Authorization header`,
+          `the server answered HTTPS with plain HTTP: retried as ${shown(url.href)} without the Authorization header`,
         );
         continue;
       }
-      throw new HookError(`httpGet ${url.href}: ${errorText(err)}`);
+      throw new HookError(`httpGet ${shown(url.href)}: ${errorText(err)}`);
     }
     const location = res.status >= 300 && res.status < 400 ? res.header("location") : undefined;
     if (location !== undefined) {
@@ -98,7 +104,7 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
       }
       if (next.hostname !== url.hostname) {
         warnings.push(
-          `redirect to another host (${next.href}) not followed: the ${res.status} is the result`,
+          `redirect to another host (${shown(next.href)}) not followed: the ${res.status} is the result`,
         );
         return outcome(url, res, warnings);
       }
@@ -107,7 +113,7 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
         return outcome(url, res, warnings);
       }
       if (hops + 1 > MAX_REDIRECTS) {
-        throw new HookError(`httpGet ${first}: stopped after ${MAX_REDIRECTS} redirects`);
+        throw new HookError(`httpGet ${shown(first)}: stopped after ${MAX_REDIRECTS} redirects`);
       }
       url = next;
       continue;
@@ -124,7 +130,7 @@ function outcome(
   const ok = res.status >= 200 && res.status < 400;
   return {
     ok,
-    message: `httpGet ${url.href}: status ${res.status}`,
+    message: `httpGet ${shown(url.href)}: status ${res.status}`,
     statusCode: res.status,
     output: res.body,
     warnings,

@@ -281,3 +281,25 @@ describe("HOOKD_DENY_CIDRS", () => {
     expect(json.message).toMatch(/localhost \((127\.0\.0\.1|::1)\) is in the denied range|ECONNREFUSED ::1/);
   });
 });
+
+describe("httpGet messages", () => {
+  it("shorten a very long URL instead of repeating it whole", async () => {
+    const svc = await startService({});
+    const target = await startTarget((_req, res) => res.writeHead(200).end());
+    try {
+      const path = `/${"p".repeat(10_000)}`;
+      const { json } = await post(svc.url, "/v1/hooks/run", {
+        phase: "postStart",
+        handler: { httpGet: { port: target.port, path } },
+        container: { ip: "127.0.0.1" },
+      });
+      expect(json.outcome).toBe("succeeded");
+      expect(target.requests.at(-1)?.url).toBe(path);
+      expect((json.message as string).length).toBeLessThan(600);
+      expect(json.message).toMatch(/p…: status 200$/);
+    } finally {
+      await svc.close();
+      await target.close();
+    }
+  });
+});
