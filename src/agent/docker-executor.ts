@@ -1,6 +1,6 @@
 import { setTimeout as delay, setImmediate as nextTurn } from "node:timers/promises";
 import { ApiError } from "../http/errors.ts";
-import { type DockerApi, DockerApiError } from "../platform/node/docker-api.ts";
+import { type DockerApi, DockerApiError, dockerErrorMessage } from "../platform/node/docker-api.ts";
 import type { Logger } from "../platform/ports.ts";
 import { errorText } from "../spec/labels.ts";
 import { raceDeadline } from "./deadline.ts";
@@ -122,7 +122,7 @@ export function createDockerExecutor(options: {
         throw dockerFailure(
           containerId,
           "exec start",
-          new DockerApiError(stream.statusCode, dockerMessage(text)),
+          new DockerApiError(stream.statusCode, dockerErrorMessage(text)),
         );
       }
       const output = new CappedOutput(options.outputLimit);
@@ -150,14 +150,6 @@ export function createDockerExecutor(options: {
     },
     close: () => api.close(),
   };
-}
-
-function dockerMessage(text: string): string {
-  try {
-    return (JSON.parse(text) as { message?: string }).message ?? text.trim();
-  } catch {
-    return text.trim();
-  }
 }
 
 /** Docker's answer as the agent's error: a missing or stopped container is the caller's 404/409. */

@@ -30,6 +30,17 @@ export class DockerApiError extends Error {
   }
 }
 
+/** The engine's error body is `{"message": "…"}`; older engines and proxies answer plain text. */
+export function dockerErrorMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === "string") return parsed.message;
+  } catch {
+    // plain text
+  }
+  return text.trim();
+}
+
 export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 
 export function createDockerApi(
@@ -69,13 +80,10 @@ export function createDockerApi(
       const res = await request({ method, path, body, ...(signal && { signal }) });
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode > 299) {
-        let message = text.trim();
-        try {
-          message = (JSON.parse(text) as { message?: string }).message ?? message;
-        } catch {
-          // plain-text error
-        }
-        throw new DockerApiError(res.statusCode, `Docker ${method} ${path}: ${res.statusCode} ${message}`);
+        throw new DockerApiError(
+          res.statusCode,
+          `Docker ${method} ${path}: ${res.statusCode} ${dockerErrorMessage(text)}`,
+        );
       }
       return (text === "" ? undefined : JSON.parse(text)) as T;
     },

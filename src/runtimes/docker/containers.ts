@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type DockerApi, DockerApiError } from "../../platform/node/docker-api.ts";
+import { type DockerApi, DockerApiError, dockerErrorMessage } from "../../platform/node/docker-api.ts";
 
 /** A container as the adapter needs it, from `GET /containers/{id}/json`. */
 export interface DockerContainer {
@@ -69,29 +69,23 @@ function containerIp(c: z.infer<typeof InspectSchema>): string | undefined {
  * Stops the container the way `docker stop` does: SIGTERM, SIGKILL after `seconds`. A stop through
  * the API marks the container as stopped by hand, so Docker's restart policy leaves it stopped.
  */
-export async function stopContainer(api: DockerApi, id: string, seconds: number): Promise<void> {
-  const path = `/containers/${encodeURIComponent(id)}/stop?t=${seconds}`;
+export function stopContainer(api: DockerApi, id: string, seconds: number): Promise<void> {
   // The engine answers only once the container is down: no client timeout may cut that short.
-  const res = await api.request({ method: "POST", path, stream: true });
-  const text = await res.body.text();
-  if (res.statusCode === 204 || res.statusCode === 304) return;
-  throw new DockerApiError(res.statusCode, `Docker POST ${path}: ${res.statusCode} ${dockerMessage(text)}`);
+  return containerAction(api, id, `stop?t=${seconds}`, true);
 }
 
-export async function startContainer(api: DockerApi, id: string): Promise<void> {
-  const path = `/containers/${encodeURIComponent(id)}/start`;
-  const res = await api.request({ method: "POST", path });
-  const text = await res.body.text();
-  if (res.statusCode === 204 || res.statusCode === 304) return;
-  throw new DockerApiError(res.statusCode, `Docker POST ${path}: ${res.statusCode} ${dockerMessage(text)}`);
+export function startContainer(api: DockerApi, id: string): Promise<void> {
+  return containerAction(api, id, "start", false);
 }
 
-function dockerMessage(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { message?: unknown };
-    if (typeof parsed.message === "string") return parsed.message;
-  } catch {
-    // plain text
-  }
-  return text.trim();
+/** `POST /containers/{id}/{action}`: 204 done, 304 already so; anything else throws. */
+async function containerAction(api: DockerApi, id: string, action: string, slow: boolean): Promise<void> {
+  const path = `/containers/${encodeURIComponent(id)}/${action}`;
+  const res = await api.request({ method: "POST", path, stream: slow });
+  const text = await res.body.text();
+  if (res.statusCode === 204 || res.statusCode === 304) return;
+  throw new DockerApiError(
+    res.statusCode,
+    `Docker POST ${path}: ${res.statusCode} ${dockerErrorMessage(text)}`,
+  );
 }
