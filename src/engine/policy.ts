@@ -34,6 +34,9 @@ export function backoffDelayMs(restarts: number, initialMs: number, maxMs: numbe
 
 export const BACKOFF_RESET_MS = 10 * 60 * 1000;
 
+/** The grace period where nothing else sets one (contract §1: `hookd.termination-grace-period-seconds`). */
+export const DEFAULT_GRACE_SECONDS = 30;
+
 /** `max(2 s, what is left of the grace period)`: the stop's own timeout after preStop. */
 export function stopTimeoutSeconds(graceSeconds: number, elapsedMs: number): number {
   return Math.max(2, Math.ceil(graceSeconds - elapsedMs / 1000));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { actionAfter } from "../../engine/policy.ts";
+import { actionAfter, DEFAULT_GRACE_SECONDS } from "../../engine/policy.ts";
 import { runHook } from "../../engine/run-hook.ts";
 import {
   gracePeriodFromLabels,
@@ -29,8 +29,6 @@ export const DockerEventAnswerSchema = z.object({
   result: HookResultSchema.nullable(),
   action: z.enum(["kill", "none"]),
 });
-
-export const DEFAULT_GRACE_SECONDS = 30;
 
 export const dockerRoutes: RouteModule = {
   docs: [

@@ -1,12 +1,10 @@
-import { stopTimeoutSeconds } from "../../engine/policy.ts";
+import { DEFAULT_GRACE_SECONDS, stopTimeoutSeconds } from "../../engine/policy.ts";
 import type { DockerApi } from "../../platform/node/docker-api.ts";
-import { gracePeriodFromLabels, LABEL } from "../../spec/labels.ts";
+import { errorText, gracePeriodFromLabels, LABEL } from "../../spec/labels.ts";
 import type { HookResult } from "../../spec/result.ts";
 import { type DockerContainer, stopContainer } from "./containers.ts";
 import type { HookService } from "./hook-service.ts";
 import type { Reporter } from "./report.ts";
-
-export const DEFAULT_GRACE_SECONDS = 30;
 
 /** `-t`, else the `hookd.termination-grace-period-seconds` label, else 30 (a bad label is reported, not fatal). */
 export function gracePeriodOf(container: DockerContainer, reporter: Reporter, override?: number): number {
@@ -46,7 +44,7 @@ export async function stopWithPreStop(
       preStop = answer.result;
       if (preStop) reporter.hook(container, preStop, answer.action);
     } catch (err) {
-      reporter.error(container, `preStop not run: ${(err as Error).message}`);
+      reporter.error(container, `preStop not run: ${errorText(err)}`);
     }
   }
   const stopSeconds = stopTimeoutSeconds(graceSeconds, Date.now() - started);

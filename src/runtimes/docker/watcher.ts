@@ -1,6 +1,7 @@
 import { restartPolicyFromDocker, shouldRestart } from "../../engine/policy.ts";
 import type { DockerApi } from "../../platform/node/docker-api.ts";
 import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../spec/labels.ts";
+import { LruMap } from "../lru.ts";
 import { type DockerContainer, inspectContainer, startContainer } from "./containers.ts";
 import { abortableDelay, type ContainerStartEvent, containerStarts } from "./events.ts";
 import type { HookService } from "./hook-service.ts";
@@ -22,6 +23,15 @@ export interface WatchOptions {
 /** Remembers at most this many handled starts, oldest forgotten first. */
 const SEEN_LIMIT = 10_000;
 
+type Seen = LruMap<string, true>;
+
+/** Records `key`; false if it was already there. */
+function firstTime(seen: Seen, key: string): boolean {
+  if (seen.has(key)) return false;
+  seen.set(key, true);
+  return true;
+}
+
 /**
  * `hookd docker watch`: runs `postStart` for every labelled container start and applies the answer.
  * Returns once `signal` is aborted and the hooks in flight are done (pending restarts are dropped).
@@ -29,7 +39,7 @@ const SEEN_LIMIT = 10_000;
 export async function watchDocker(options: WatchOptions): Promise<void> {
   const { api, reporter, signal } = options;
   const backoff = new RestartBackoff(options.backoffInitialMs, options.backoffMaxMs);
-  const seen = new SeenSet(SEEN_LIMIT);
+  const seen: Seen = new LruMap(SEEN_LIMIT);
   // One chain per container: its starts are handled in order, different containers concurrently.
   const chains = new Map<string, Promise<void>>();
   const inFlight = new Set<Promise<void>>();
@@ -40,7 +50,7 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
 
   const handle = (event: ContainerStartEvent) => {
     const eventKey = `event ${event.id} ${event.timeNano}`;
-    if (!seen.add(eventKey)) return;
+    if (!firstTime(seen, eventKey)) return;
     const previous = chains.get(event.id) ?? Promise.resolve();
     const next = previous
       .then(() => handleStart(event.id, { ...options, backoff, seen, track }))
@@ -75,7 +85,7 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
 
 interface StartContext extends WatchOptions {
   backoff: RestartBackoff;
-  seen: SeenSet;
+  seen: Seen;
   /** Work that outlives the start's handling (a restart after its backoff); awaited on shutdown. */
   track(work: Promise<void>): void;
 }
@@ -85,7 +95,7 @@ async function handleStart(id: string, ctx: StartContext): Promise<void> {
   // Gone or already down again: there is nothing to hook into.
   if (!container?.running) return;
   // One run per start of the container, however many events (replays, reconnects) report it.
-  if (!ctx.seen.add(`start ${container.id} ${container.startedAt}`)) return;
+  if (!firstTime(ctx.seen, `start ${container.id} ${container.startedAt}`)) return;
   if (container.labels[LABEL.lifecycle] === undefined) return;
   let answer: Awaited<ReturnType<HookService["send"]>>;
   try {
@@ -163,22 +173,4 @@ function restartPolicyOf(container: DockerContainer, reporter: Reporter): Restar
   if (label.ok && label.value) return label.value;
   if (!label.ok) reporter.error(container, `${label.issues[0]?.message}: using Docker's restart policy`);
   return restartPolicyFromDocker(container.dockerRestartPolicy);
-}
-
-class SeenSet {
-  private readonly keys = new Set<string>();
-  constructor(private readonly limit: number) {}
-  /** False if `key` was already there. */
-  add(key: string): boolean {
-    if (this.keys.has(key)) return false;
-    this.keys.add(key);
-    if (this.keys.size > this.limit) {
-      const oldest = this.keys.values().next();
-      if (!oldest.done) this.keys.delete(oldest.value);
-    }
-    return true;
-  }
-  delete(key: string): void {
-    this.keys.delete(key);
-  }
 }

@@ -4,7 +4,7 @@ import { errorText } from "../../spec/labels.ts";
 import type { HookResult } from "../../spec/result.ts";
 import { type EcsApi, type EcsTaskView, regionOfArn } from "./api.ts";
 import type { EcsDeps } from "./deps.ts";
-import type { ContainerHooks, TaskHooks } from "./discovery.ts";
+import type { TaskHooks } from "./discovery.ts";
 import { runKeys } from "./run-store.ts";
 import { hookTarget } from "./target.ts";
 
@@ -47,23 +47,23 @@ export function preStopContainers(task: EcsTaskView, hooks: TaskHooks) {
 }
 
 /**
- * Every preStop of the task in parallel, each within its own budget (epoch ms from `deadlineOf`).
+ * Every preStop of the task in parallel, each within its container's grace period from now.
  * `always`: run even if hookd already ran it (an explicit stop request); the run is recorded either way.
  */
 export async function runPreStops(
   ctx: EcsRunContext,
   task: EcsTaskView,
   hooks: TaskHooks,
-  deadlineOf: (h: ContainerHooks) => number,
   always: boolean,
 ): Promise<HookResult[]> {
+  const start = (ctx.engine.now ?? Date.now)();
   const runs = await Promise.all(
     preStopContainers(task, hooks).map(async ({ container, hooks: h }) => {
       const claimed = await ctx.ecs.runs.claim(runKeys.preStop(task.taskArn, container.name));
       const handler = h.lifecycle.preStop;
       if ((!claimed && !always) || !handler) return undefined;
       return runHook("preStop", handler, hookTarget(task, container, h), ctx.engine, {
-        notAfter: deadlineOf(h),
+        notAfter: start + h.graceSeconds * 1000,
       });
     }),
   );
@@ -97,9 +97,7 @@ export async function stopAfterFailedPostStart(
   hooks: TaskHooks,
   failed: HookResult,
 ): Promise<{ results: HookResult[]; action: EcsAction }> {
-  const now = ctx.engine.now ?? Date.now;
-  const start = now();
-  const results = await runPreStops(ctx, task, hooks, (h) => start + h.graceSeconds * 1000, false);
+  const results = await runPreStops(ctx, task, hooks, false);
   const action = await stopTask(ctx, task, failedPostStartReason(failed));
   return { results, action };
 }

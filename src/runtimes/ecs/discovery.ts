@@ -1,3 +1,4 @@
+import { DEFAULT_GRACE_SECONDS } from "../../engine/policy.ts";
 import { describeIssues } from "../../spec/issues.ts";
 import {
   gracePeriodFromLabels,
@@ -6,13 +7,11 @@ import {
   namedPortsFromLabels,
 } from "../../spec/labels.ts";
 import type { Lifecycle, NamedPorts } from "../../spec/lifecycle.ts";
+import { LruMap } from "../lru.ts";
 import type { EcsApi, EcsContainerDefinition, EcsTaskDefinition } from "./api.ts";
-import { LruMap } from "./lru.ts";
 
 /** ECS's default time between SIGTERM and SIGKILL when a container definition sets no stopTimeout. */
 export const ECS_DEFAULT_STOP_TIMEOUT_SECONDS = 30;
-/** The contract's default grace period, where neither the label nor stopTimeout sets one. */
-export const DEFAULT_GRACE_SECONDS = 30;
 
 /** The hooks of one container definition, read from its dockerLabels. */
 export interface ContainerHooks {

@@ -23,9 +23,7 @@ export async function stopTaskGracefully(
     return { found: false, message: `ECS does not know task ${request.task} in cluster ${request.cluster}` };
   }
   const hooks = await ctx.ecs.taskDefinitions.hooksOf(api, task.taskDefinitionArn);
-  const now = ctx.engine.now ?? Date.now;
-  const start = now();
-  const results = await runPreStops(ctx, task, hooks, (h) => start + h.graceSeconds * 1000, true);
+  const results = await runPreStops(ctx, task, hooks, true);
   const action = await stopTask(ctx, task, stopReason(request.reason ?? DEFAULT_STOP_REASON));
   return { found: true, results, actions: [action] };
 }

@@ -1,4 +1,4 @@
-import { LruMap } from "./lru.ts";
+import { LruMap } from "../lru.ts";
 
 /**
  * The memory of what already ran, so that a redelivered event or a second event about the same
