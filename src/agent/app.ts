@@ -1,5 +1,5 @@
-import { Hono, type MiddlewareHandler } from "hono";
-import { tokenMatches } from "../http/auth.ts";
+import { Hono } from "hono";
+import { bearerAuth } from "../http/auth.ts";
 import { readJson } from "../http/body.ts";
 import { ApiError, errorResponse } from "../http/errors.ts";
 import type { Logger } from "../platform/ports.ts";
@@ -15,21 +15,6 @@ export interface AgentAppOptions {
   log: Logger;
 }
 
-function agentAuth(token: string | undefined): MiddlewareHandler {
-  return async (c, next) => {
-    if (token !== undefined && !tokenMatches(c.req.header("authorization"), [token])) {
-      throw new ApiError(
-        401,
-        "unauthorized",
-        "missing or wrong bearer token: send Authorization: Bearer <HOOKD_AGENT_TOKEN>",
-        [],
-        { "WWW-Authenticate": 'Bearer realm="hookd-agent"' },
-      );
-    }
-    await next();
-  };
-}
-
 /** The agent's HTTP API (contract §4): POST /v1/exec, and GET /healthz without auth. */
 export function createAgentApp(options: AgentAppOptions): Hono {
   const { executor, log, maxConcurrent } = options;
@@ -40,7 +25,15 @@ export function createAgentApp(options: AgentAppOptions): Hono {
     errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)),
   );
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION, mode: executor.mode, running }));
-  app.use("/v1/*", agentAuth(options.token));
+  app.use(
+    "/v1/*",
+    bearerAuth({
+      tokens: options.token === undefined ? [] : [options.token],
+      whenUnset: "allow",
+      secret: "HOOKD_AGENT_TOKEN",
+      realm: "hookd-agent",
+    }),
+  );
   app.post("/v1/exec", async (c) => {
     // Taken before any await: it aborts when the caller hangs up, and then the process is killed.
     const gone = c.req.raw.signal;

@@ -27,6 +27,9 @@ export interface AuthOptions {
   tokens: readonly string[];
   /** Without a token: the Node service (bound to loopback) lets requests through; the Worker refuses. */
   whenUnset: "allow" | { refuse: string };
+  /** The setting that holds the token, named in the 401 (default HOOKD_TOKEN), and the realm. */
+  secret?: string;
+  realm?: string;
 }
 
 export function bearerAuth(options: AuthOptions): MiddlewareHandler {
@@ -39,11 +42,9 @@ export function bearerAuth(options: AuthOptions): MiddlewareHandler {
       throw new ApiError(
         401,
         "unauthorized",
-        "missing or wrong bearer token: send Authorization: Bearer <HOOKD_TOKEN>",
+        `missing or wrong bearer token: send Authorization: Bearer <${options.secret ?? "HOOKD_TOKEN"}>`,
         [],
-        {
-          "WWW-Authenticate": 'Bearer realm="hookd"',
-        },
+        { "WWW-Authenticate": `Bearer realm="${options.realm ?? "hookd"}"` },
       );
     }
     return next();
