@@ -1,7 +1,5 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { isLoopback } from "../entry/node.ts";
 import { createDockerApi, DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
+import { isLoopback, listen } from "../platform/node/listen.ts";
 import { createStdoutLogger } from "../platform/node/stdout-log.ts";
 import type { Logger } from "../platform/ports.ts";
 import { createAgentApp } from "./app.ts";
@@ -32,15 +30,11 @@ export interface AgentServer {
 export const DEFAULT_AGENT_PORT = 9700;
 export const DEFAULT_MAX_CONCURRENT = 64;
 
-export class AgentConfigError extends Error {
-  override name = "AgentConfigError";
-}
-
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const env = options.env ?? process.env;
   const token = env.HOOKD_AGENT_TOKEN?.trim() || undefined;
   if (token === undefined && !isLoopback(options.host)) {
-    throw new AgentConfigError(
+    throw new Error(
       `HOOKD_AGENT_TOKEN is not set: refusing to listen on ${options.host}, where anyone who reaches it could run commands; set HOOKD_AGENT_TOKEN or use a loopback --host`,
     );
   }
@@ -55,28 +49,15 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     maxConcurrent: options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
     log,
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: agent.fetch, port: options.port, hostname: options.host }, () => resolve(s));
-    s.once("error", reject);
-  }).catch(async (err: unknown) => {
+  const server = await listen(agent.fetch, options).catch(async (err: unknown) => {
     await executor.close();
     throw err;
   });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   return {
-    url: `http://${host}:${addr.port}`,
+    url: server.url,
     mode: options.mode,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // A keep-alive connection turns idle once its exec is answered: sweep until all are gone.
-      const sweep = () => {
-        if ("closeIdleConnections" in server) server.closeIdleConnections();
-      };
-      sweep();
-      const sweeper = setInterval(sweep, 50);
-      await closed;
-      clearInterval(sweeper);
+      await server.close();
       log.flush?.();
       await executor.close();
     },

@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
 import {
-  AgentConfigError,
   type AgentMode,
   DEFAULT_AGENT_PORT,
   DEFAULT_MAX_CONCURRENT,
   startAgentServer,
 } from "../agent/server.ts";
+import { errorText } from "../spec/labels.ts";
+import { untilStopSignal } from "./signals.ts";
 
 const USAGE = "usage: hookd agent --mode docker|local [--port 9700] [--host 127.0.0.1] [--max-concurrent 64]";
 
@@ -54,7 +55,7 @@ export async function agentCommand(args: string[]): Promise<number> {
       maxConcurrent,
     });
   } catch (err) {
-    console.error(`hookd agent: ${err instanceof AgentConfigError ? err.message : (err as Error).message}`);
+    console.error(`hookd agent: ${errorText(err)}`);
     return 1;
   }
   const where =
@@ -63,12 +64,6 @@ export async function agentCommand(args: string[]): Promise<number> {
     ? ""
     : " — HOOKD_AGENT_TOKEN is not set: anyone on this machine can run commands through it";
   console.error(`hookd agent: ${mode} mode${where}, listening on ${server.url}${tokenNote}`);
-  return await new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      console.error(`hookd agent: ${signal}: finishing running execs, then exiting`);
-      void server.close().then(() => resolve(0));
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  await untilStopSignal("hookd agent", "finishing running execs, then exiting", () => server.close());
+  return 0;
 }

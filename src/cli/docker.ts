@@ -10,6 +10,8 @@ import {
 import { createReporter, type Reporter } from "../runtimes/docker/report.ts";
 import { gracePeriodOf, stopWithPreStop } from "../runtimes/docker/stop.ts";
 import { watchDocker } from "../runtimes/docker/watcher.ts";
+import { errorText } from "../spec/labels.ts";
+import { untilStopSignal } from "./signals.ts";
 
 const USAGE = `usage:
   hookd docker watch [--service URL] [--label KEY[=VALUE]]… [--json]
@@ -46,12 +48,9 @@ async function watchCommand(args: string[]): Promise<number> {
   const api = createDockerApi();
   const service = hookServiceFor(values.service);
   const controller = new AbortController();
-  const stop = (signal: string) => {
-    process.stderr.write(`hookd docker watch: ${signal}: finishing hooks in flight, then exiting\n`);
-    controller.abort();
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  void untilStopSignal("hookd docker watch", "finishing hooks in flight, then exiting", () =>
+    controller.abort(),
+  );
   try {
     await watchDocker({
       api,
@@ -106,7 +105,7 @@ async function stopCommand(args: string[]): Promise<number> {
     reporter.action(container, "stopped", "stopped");
     return 0;
   } catch (err) {
-    console.error(`hookd docker stop: ${name}: ${(err as Error).message}`);
+    console.error(`hookd docker stop: ${name}: ${errorText(err)}`);
     return 1;
   } finally {
     await service.close();

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
-import { ConfigError } from "../config.ts";
-import { isLoopback, startNodeServer } from "../entry/node.ts";
+import { startNodeServer } from "../entry/node.ts";
+import { errorText } from "../spec/labels.ts";
+import { untilStopSignal } from "./signals.ts";
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -18,7 +19,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   try {
     server = await startNodeServer({ port, host: values.host });
   } catch (err) {
-    console.error(`hookd serve: ${err instanceof ConfigError ? err.message : (err as Error).message}`);
+    console.error(`hookd serve: ${errorText(err)}`);
     return 1;
   }
   const tokenNote =
@@ -26,13 +27,6 @@ export async function serveCommand(args: string[]): Promise<number> {
       ? ` — HOOKD_TOKEN is not set: /v1 is open to anyone on this machine, so hookd listens on loopback only`
       : "";
   console.error(`hookd serve: listening on ${server.url}${tokenNote}`);
-  if (!isLoopback(values.host) && tokenNote) return 1;
-  return await new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      console.error(`hookd serve: ${signal}: finishing in-flight hooks, then exiting`);
-      void server.close().then(() => resolve(0));
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  await untilStopSignal("hookd serve", "finishing in-flight hooks, then exiting", () => server.close());
+  return 0;
 }

@@ -2,6 +2,7 @@ import { agentCommand } from "../cli/agent.ts";
 import { dockerCommand } from "../cli/docker.ts";
 import { serveCommand } from "../cli/serve.ts";
 import { validateCommand } from "../cli/validate.ts";
+import { errorText } from "../spec/labels.ts";
 import { VERSION } from "../version.ts";
 
 type Command = (args: string[]) => Promise<number>;
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command(args);
   } catch (err) {
-    console.error(`hookd ${name}: ${(err as Error).message}`);
+    console.error(`hookd ${name}: ${errorText(err)}`);
     return 2;
   }
 }

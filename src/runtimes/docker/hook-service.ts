@@ -4,6 +4,7 @@ import { createApp } from "../../http/app.ts";
 import { DockerEventAnswerSchema, type DockerEventSchema } from "../../http/routes/docker.ts";
 import { createNodeDeps } from "../../platform/node/deps.ts";
 import type { Logger } from "../../platform/ports.ts";
+import { errorText } from "../../spec/labels.ts";
 
 export type DockerEventBody = z.infer<typeof DockerEventSchema>;
 export type DockerEventAnswer = z.infer<typeof DockerEventAnswerSchema>;
@@ -57,7 +58,7 @@ export function remoteHookService(baseUrl: string, token: string | undefined): H
           bodyTimeout: 0,
         });
       } catch (err) {
-        throw new Error(`service ${baseUrl} unreachable: ${(err as Error).message}`);
+        throw new Error(`service ${baseUrl} unreachable: ${errorText(err)}`);
       }
       return answerFrom(res.statusCode, await res.body.text(), baseUrl);
     },
