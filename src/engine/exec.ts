@@ -51,7 +51,7 @@ export async function runExec(action: ExecAction, ctx: HandlerContext): Promise<
       url,
       headers,
       body,
-      signal: ctx.signal,
+      abort: ctx.abort,
       // JSON escapes a control byte as \u0000: 10 KiB of output may take six times as much.
       maxBodyBytes: 6 * OUTPUT_LIMIT_BYTES + 4096,
     });

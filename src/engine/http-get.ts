@@ -79,11 +79,11 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
         method: "GET",
         url: url.href,
         headers,
-        signal: ctx.signal,
+        abort: ctx.abort,
         maxBodyBytes: OUTPUT_LIMIT_BYTES,
       });
     } catch (err) {
-      if (url.protocol === "https:" && isPlainHttpAnswer(err) && !ctx.signal.aborted) {
+      if (url.protocol === "https:" && isPlainHttpAnswer(err) && !ctx.abort.aborted) {
         url.protocol = "http:";
         headers = headers.filter(([n]) => n.toLowerCase() !== "authorization");
         warnings.push(

@@ -1,6 +1,7 @@
 import { errorText } from "../spec/labels.ts";
 import { type HandlerAction, handlerAction, type LifecycleHandler, type Phase } from "../spec/lifecycle.ts";
 import type { HookResult } from "../spec/result.ts";
+import { HookAbort } from "./abort.ts";
 import { runExec } from "./exec.ts";
 import { runHttpGet } from "./http-get.ts";
 import { runSleep } from "./sleep.ts";
@@ -36,8 +37,8 @@ export async function runHook(
   const deadline = Math.min(started + timeoutSeconds * 1000, options.notAfter ?? Number.POSITIVE_INFINITY);
   const spec = handlerAction(handler);
   const kind = spec.kind;
-  const controller = new AbortController();
-  const ctx: HandlerContext = { target, deps, signal: controller.signal, deadline, describe: { what: kind } };
+  const abort = new HookAbort();
+  const ctx: HandlerContext = { target, deps, abort, deadline, describe: { what: kind } };
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
@@ -52,9 +53,8 @@ export async function runHook(
   const first = await Promise.race([work, timeout]);
   clearTimeout(timer);
   // At the deadline, whatever is still running (a request, a sleep) stops: nothing outlives it.
-  // A handler that finished has nothing left running, so the abort (an Event dispatched to
-  // every listener, a measurable share of a fast hook) is only paid when the deadline won.
-  if (first === "timeout") controller.abort(new Error("hook deadline passed"));
+  // A handler that finished has nothing left running: the abort is only paid when the deadline won.
+  if (first === "timeout") abort.abort(new Error("hook deadline passed"));
 
   const seconds = Math.round((deadline - started) / 100) / 10;
   const out: HandlerOutcome =

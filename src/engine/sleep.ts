@@ -10,6 +10,6 @@ export function runSleep(action: SleepAction, ctx: HandlerContext): Promise<Hand
     };
     const timer = setTimeout(done, action.seconds * 1000);
     // The dispatcher reports the timeout; this only makes sure no timer outlives the deadline.
-    ctx.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+    ctx.abort.onAbort(() => clearTimeout(timer));
   });
 }

@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import type { HttpClient, Logger } from "../platform/ports.ts";
+import type { AbortHandle, HttpClient, Logger } from "../platform/ports.ts";
 import type { NamedPorts } from "../spec/lifecycle.ts";
 
 /** What a hook runs against: a container as the runtime adapter sees it. */
@@ -34,7 +34,7 @@ export interface HandlerOutcome {
 export interface HandlerContext {
   target: HookTarget;
   deps: EngineDeps;
-  signal: AbortSignal;
+  abort: AbortHandle;
   /** Epoch ms at which the hook's deadline falls. */
   deadline: number;
   /** Filled in as the handler learns what it runs, for the timeout message. */

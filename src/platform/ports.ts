@@ -9,9 +9,22 @@ export interface HttpRequest {
   /** Pairs, so that a header may repeat. */
   headers: Array<[string, string]>;
   body?: string;
-  signal: AbortSignal;
+  /** Aborts the request (the hook's deadline passed). */
+  abort: AbortHandle;
   /** Read at most this many bytes of the body, then drop the rest. */
   maxBodyBytes: number;
+}
+
+/**
+ * How a hook's deadline reaches the work it started: lighter than an AbortSignal on the hot path
+ * (see engine/abort.ts); `signal` makes a web AbortSignal that follows it, for APIs that want one.
+ */
+export interface AbortHandle {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  /** Calls `stop` once the work is aborted (at once if it already is); returns the unsubscribe. */
+  onAbort(stop: (reason: unknown) => void): () => void;
+  readonly signal: AbortSignal;
 }
 
 export interface HttpResponse {

@@ -67,21 +67,20 @@ class CappedBodyHandler implements Dispatcher.DispatchHandler {
   #size = 0;
   #truncated = false;
   #settled = false;
-  readonly #onAbort = () => this.#abort(this.req.signal.reason);
+  #unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly req: HttpRequest,
     private readonly resolve: (res: HttpResponse) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    if (req.signal.aborted) this.#fail(req.signal.reason);
-    else req.signal.addEventListener("abort", this.#onAbort, { once: true });
+    this.#unsubscribe = req.abort.onAbort((reason) => this.#abort(reason));
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
     // Aborted while waiting for a socket: stop now that there is something to stop.
-    if (this.req.signal.aborted) controller.abort(asError(this.req.signal.reason));
+    if (this.req.abort.aborted) controller.abort(asError(this.req.abort.reason));
   }
 
   onResponseStart(
@@ -143,7 +142,8 @@ class CappedBodyHandler implements Dispatcher.DispatchHandler {
 
   #settle(): void {
     this.#settled = true;
-    this.req.signal.removeEventListener("abort", this.#onAbort);
+    // Undefined when the request was aborted before it began (onAbort called back at once).
+    this.#unsubscribe?.();
   }
 }
 

@@ -9,7 +9,7 @@ export function createFetchHttpClient(fetchImpl: typeof fetch = fetch): HttpClie
       const res = await fetchImpl(req.url, {
         method: req.method,
         headers,
-        signal: req.signal,
+        signal: req.abort.signal,
         redirect: "manual",
         ...(req.body !== undefined && { body: req.body }),
       });
