@@ -1,5 +1,6 @@
 import { createApp } from "../http/app.ts";
 import { createNodeDeps } from "../platform/node/deps.ts";
+import { hookRunRoute } from "../platform/node/hook-route.ts";
 import { isLoopback, type Listening, listen } from "../platform/node/listen.ts";
 
 export type NodeServer = Listening;
@@ -16,7 +17,11 @@ export async function startNodeServer(options: {
       `HOOKD_TOKEN is not set: refusing to serve /v1 on ${options.host}; set HOOKD_TOKEN or use a loopback --host`,
     );
   }
-  const server = await listen(createApp(deps).fetch, options);
+  const server = await listen(createApp(deps).fetch, {
+    port: options.port,
+    host: options.host,
+    route: hookRunRoute(deps),
+  });
   return {
     url: server.url,
     async close() {

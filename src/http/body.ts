@@ -4,7 +4,7 @@ import { ApiError } from "./errors.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const tooLarge = () =>
+export const tooLarge = () =>
   new ApiError(413, "body_too_large", `the body is over ${MAX_BODY_BYTES} bytes (1 MiB)`);
 
 /** Decodes as Request.text() does: UTF-8, invalid bytes replaced, a leading BOM dropped. */
@@ -17,7 +17,7 @@ const utf8 = new TextDecoder();
  * largest framework cost on the hook path (bench/README.md). Checked by shape, so that this
  * module imports nothing Node-only; other runtimes take the web path.
  */
-interface RawBodySource {
+export interface RawBodySource {
   headers: Record<string, string | string[] | undefined>;
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
 }
@@ -50,6 +50,11 @@ async function readChunks(chunks: AsyncIterator<Uint8Array>, stop: () => Promise
     }
     parts.push(next.value);
   }
+  return decodeUtf8(parts, size);
+}
+
+/** Decodes the chunks of a body, `size` bytes in all, once: a chunk may end inside a UTF-8 sequence. */
+export function decodeUtf8(parts: readonly Uint8Array[], size: number): string {
   if (parts.length === 1 && parts[0]) return utf8.decode(parts[0]);
   const all = new Uint8Array(size);
   let at = 0;
@@ -60,12 +65,21 @@ async function readChunks(chunks: AsyncIterator<Uint8Array>, stop: () => Promise
   return utf8.decode(all);
 }
 
+export function checkDeclaredLength(declared: string | string[] | undefined): void {
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+}
+
+/** The body of a Node request, up to the limit. What is left of an upload over it is the caller's to drain or close. */
+function readRawText(raw: RawBodySource): Promise<string> {
+  checkDeclaredLength(raw.headers["content-length"]);
+  return readChunks(raw[Symbol.asyncIterator](), async () => undefined);
+}
+
 async function readText(c: Context): Promise<string> {
   const raw = rawBodySource(c);
-  const declared = raw ? raw.headers["content-length"] : c.req.header("content-length");
-  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
   // @hono/node-server drains (or closes) what is left of the upload after the answer.
-  if (raw) return readChunks(raw[Symbol.asyncIterator](), async () => undefined);
+  if (raw) return readRawText(raw);
+  checkDeclaredLength(c.req.header("content-length"));
   const body = c.req.raw.body;
   if (!body) return "";
   // Counted as it arrives (a chunked body has no length): reading stops at the limit.
@@ -85,7 +99,11 @@ export async function readJson<S extends z.ZodType>(
   schema: S,
   what = "the body",
 ): Promise<z.infer<S>> {
-  const text = await readText(c);
+  return parseJsonBody(await readText(c), schema, what);
+}
+
+/** Parses and validates a JSON body already read; every failure is a 4xx in the contract's shape. */
+export function parseJsonBody<S extends z.ZodType>(text: string, schema: S, what = "the body"): z.infer<S> {
   if (text.trim() === "") throw new ApiError(400, "invalid_json", `${what} is empty: send a JSON object`);
   let value: unknown;
   try {

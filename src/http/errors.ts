@@ -29,21 +29,34 @@ export function errorBody(code: string, message: string, issues: SpecIssue[] = [
   return { error: { code, message, issues } };
 }
 
-export function errorResponse(c: Context, err: unknown): Response {
+/** What any error becomes on the wire: status, the contract's body and extra headers. */
+export interface ErrorPayload {
+  status: ContentfulStatusCode;
+  body: ReturnType<typeof errorBody>;
+  headers: Record<string, string>;
+}
+
+export function errorPayload(err: unknown): ErrorPayload {
   if (err instanceof ApiError) {
-    for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-    return c.json(errorBody(err.code, err.message, err.issues), err.status);
+    return { status: err.status, body: errorBody(err.code, err.message, err.issues), headers: err.headers };
   }
   // Hono's own HTTPException, and anything unforeseen: never a crash, never a stack trace.
   const status = (err as { status?: unknown })?.status;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    return c.json(
-      errorBody("bad_request", (err as Error).message || "bad request"),
-      status as ContentfulStatusCode,
-    );
+    return {
+      status: status as ContentfulStatusCode,
+      body: errorBody("bad_request", (err as Error).message || "bad request"),
+      headers: {},
+    };
   }
   console.error(
     JSON.stringify({ level: "error", msg: "unhandled", error: String((err as Error)?.stack ?? err) }),
   );
-  return c.json(errorBody("internal", "internal error: see the service's log"), 500);
+  return { status: 500, body: errorBody("internal", "internal error: see the service's log"), headers: {} };
+}
+
+export function errorResponse(c: Context, err: unknown): Response {
+  const { status, body, headers } = errorPayload(err);
+  for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  return c.json(body, status);
 }

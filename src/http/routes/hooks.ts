@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { runHook } from "../../engine/run-hook.ts";
+import type { EngineDeps } from "../../engine/types.ts";
 import { LifecycleHandlerSchema, NamedPortsSchema, PhaseSchema } from "../../spec/lifecycle.ts";
-import { HookResultSchema } from "../../spec/result.ts";
+import { type HookResult, HookResultSchema } from "../../spec/result.ts";
 import type { RouteModule } from "../app.ts";
 import { readJson } from "../body.ts";
 
@@ -23,27 +24,30 @@ export const RunHookRequestSchema = z.strictObject({
   timeoutSeconds: z.number().int().min(1).max(86_400).optional(),
 });
 
+export type RunHookRequest = z.infer<typeof RunHookRequestSchema>;
+
+export const HOOK_RUN_PATH = "/v1/hooks/run";
+
+/** The route's work once the request is read and valid; the Node service's direct listener shares it. */
+export function runHookRequest(req: RunHookRequest, engine: EngineDeps): Promise<HookResult> {
+  return runHook(req.phase, req.handler, { ...req.container, agentUrl: req.agentUrl }, engine, {
+    timeoutSeconds: req.timeoutSeconds,
+  });
+}
+
 export const hookRoutes: RouteModule = {
   docs: [
     {
       method: "post",
-      path: "/v1/hooks/run",
+      path: HOOK_RUN_PATH,
       summary: "Run one lifecycle handler against a container and return its result",
       body: RunHookRequestSchema,
       responses: { "200": { description: "the result (whatever the outcome)", schema: HookResultSchema } },
     },
   ],
   register(app, deps) {
-    app.post("/v1/hooks/run", async (c) => {
-      const req = await readJson(c, RunHookRequestSchema);
-      const result = await runHook(
-        req.phase,
-        req.handler,
-        { ...req.container, agentUrl: req.agentUrl },
-        deps.engine,
-        { timeoutSeconds: req.timeoutSeconds },
-      );
-      return c.json(result);
-    });
+    app.post(HOOK_RUN_PATH, async (c) =>
+      c.json(await runHookRequest(await readJson(c, RunHookRequestSchema), deps.engine)),
+    );
   },
 };

@@ -1,5 +1,7 @@
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
+import type { NodeRoute } from "./hook-route.ts";
 
 export interface Listening {
   url: string;
@@ -15,12 +17,23 @@ export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Serves a fetch handler (a Hono app's) on Node: the service and the exec agent alike. */
+/**
+ * Serves a fetch handler (a Hono app's) on Node: the service and the exec agent alike. A
+ * `route` may take a request first, straight from Node's objects (the service's hot path).
+ */
 export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: { port: number; host: string },
+  options: { port: number; host: string; route?: NodeRoute },
 ): Promise<Listening> {
-  const server = createAdaptorServer({ fetch, hostname: options.host });
+  const app = getRequestListener(fetch, { hostname: options.host });
+  const route = options.route;
+  const server = createServer(
+    route
+      ? (req, res) => {
+          if (!route(req, res)) void app(req, res);
+        }
+      : app,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, resolve);

@@ -1,0 +1,93 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AppDeps } from "../../http/app.ts";
+import { checkBearer } from "../../http/auth.ts";
+import { checkDeclaredLength, decodeUtf8, MAX_BODY_BYTES, parseJsonBody, tooLarge } from "../../http/body.ts";
+import { ApiError, errorPayload } from "../../http/errors.ts";
+import { HOOK_RUN_PATH, RunHookRequestSchema, runHookRequest } from "../../http/routes/hooks.ts";
+
+/** Serves a request straight from Node's objects and says so, or returns false to let the app serve it. */
+export type NodeRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const QUERY_AFTER_PATH = `${HOOK_RUN_PATH}?`;
+
+/**
+ * `POST /v1/hooks/run` on Node without the web layer: no Request, Hono context or Response per
+ * hook. It is the service's hot path, and the web layer cost about a sixth of its CPU on the
+ * host it was measured on (bench/README.md). The auth check, body limit, validation, engine and
+ * error body are the Hono route's own functions; the Hono route still serves this path on Workers
+ * and Lambda, and on Node the app serves every other request.
+ */
+export function hookRunRoute(deps: AppDeps): NodeRoute {
+  const auth = { tokens: deps.config.tokens, whenUnset: deps.auth };
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    let status = 200;
+    let body: unknown;
+    let headers: Record<string, string> = {};
+    let bodyRead = false;
+    try {
+      checkBearer(req.headers.authorization, auth);
+      const text = await readBody(req);
+      bodyRead = true;
+      body = await runHookRequest(parseJsonBody(text, RunHookRequestSchema), deps.engine);
+    } catch (err) {
+      ({ status, body, headers } = errorPayload(err));
+    }
+    const json = JSON.stringify(body);
+    res.writeHead(status, {
+      ...headers,
+      "Content-Type": "application/json",
+      "Content-Length": Buffer.byteLength(json),
+      // An upload refused before it was read (401, 413) is not read to its end: the connection
+      // closes after the answer instead.
+      ...(!bodyRead && { Connection: "close" }),
+    });
+    res.end(json);
+  };
+  return (req, res) => {
+    const url = req.url ?? "";
+    if (req.method !== "POST" || (url !== HOOK_RUN_PATH && !url.startsWith(QUERY_AFTER_PATH))) return false;
+    void serve(req, res);
+    return true;
+  };
+}
+
+/**
+ * The body, up to the limit, from Node's 'data' and 'end' events: the stream's async iterator
+ * (what the Hono route reads) costs more per request. Past the limit, reading stops.
+ */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    checkDeclaredLength(req.headers["content-length"]);
+    const parts: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onFail);
+      req.off("close", onFail);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        stop();
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      parts.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(decodeUtf8(parts, size));
+    };
+    // A client that goes away mid-upload gets no answer; this only keeps it out of the error log.
+    const onFail = () => {
+      stop();
+      reject(new ApiError(400, "invalid_json", "the client closed the connection before the body ended"));
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onFail);
+    req.on("close", onFail);
+  });
+}
