@@ -81,8 +81,13 @@ export function parseCidrList(text: string): { cidrs: Cidr[]; errors: string[] }
 
 /** The CIDR that holds `ip`, if any. IPv4-mapped IPv6 addresses are checked as IPv4. */
 export function deniedBy(ip: string, cidrs: readonly Cidr[]): Cidr | undefined {
-  let bytes = parseIp(ip);
-  if (!bytes) return undefined;
+  const bytes = parseIp(ip);
+  return bytes ? deniedAddress(bytes, cidrs) : undefined;
+}
+
+/** As `deniedBy`, for an address already parsed. */
+export function deniedAddress(address: Uint8Array, cidrs: readonly Cidr[]): Cidr | undefined {
+  let bytes = address;
   if (
     bytes.length === 16 &&
     bytes.subarray(0, 10).every((b) => b === 0) &&

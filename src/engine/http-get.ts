@@ -1,7 +1,7 @@
 import { errorText } from "../spec/labels.ts";
 import type { HttpGetAction, NamedPorts } from "../spec/lifecycle.ts";
 import { VERSION } from "../version.ts";
-import { DeniedAddressError, deniedBy, parseIp } from "./cidr.ts";
+import { DeniedAddressError, deniedAddress, parseIp } from "./cidr.ts";
 import { type HandlerContext, type HandlerOutcome, HookError, OUTPUT_LIMIT_BYTES } from "./types.ts";
 
 const MAX_REDIRECTS = 10;
@@ -56,8 +56,9 @@ function isPlainHttpAnswer(err: unknown): boolean {
 
 function checkDenied(url: URL, ctx: HandlerContext): void {
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (!parseIp(host)) return; // a name: the HTTP client checks what it resolves to
-  const cidr = deniedBy(host, ctx.deps.config.denyCidrs);
+  const address = parseIp(host);
+  if (!address) return; // a name: the HTTP client checks what it resolves to
+  const cidr = deniedAddress(address, ctx.deps.config.denyCidrs);
   if (cidr) throw new DeniedAddressError(host, host, cidr);
 }
 

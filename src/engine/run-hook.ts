@@ -40,18 +40,23 @@ export async function runHook(
   const abort = new HookAbort();
   const ctx: HandlerContext = { target, deps, abort, deadline, describe: { what: kind } };
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - started));
+  // One promise settled by whichever comes first, the handler or the deadline's timer.
+  const first = await new Promise<HandlerOutcome | "timeout">((resolve) => {
+    const timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - started));
+    dispatch(spec, ctx).then(
+      (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        resolve({
+          ok: false,
+          message: err instanceof HookError ? err.message : `${ctx.describe.what}: ${errorText(err)}`,
+        });
+      },
+    );
   });
-  const work = dispatch(spec, ctx).catch(
-    (err: unknown): HandlerOutcome => ({
-      ok: false,
-      message: err instanceof HookError ? err.message : `${ctx.describe.what}: ${errorText(err)}`,
-    }),
-  );
-  const first = await Promise.race([work, timeout]);
-  clearTimeout(timer);
   // At the deadline, whatever is still running (a request, a sleep) stops: nothing outlives it.
   // A handler that finished has nothing left running: the abort is only paid when the deadline won.
   if (first === "timeout") abort.abort(new Error("hook deadline passed"));
