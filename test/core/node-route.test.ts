@@ -68,7 +68,10 @@ describe("POST /v1/hooks/run: Node's direct route answers as the Hono route does
     { what: "a wrong token", auth: "Bearer nope", body: ok },
     { what: "an empty body", body: () => "" },
     { what: "invalid JSON", body: () => "{" },
-    { what: "an invalid request", body: () => JSON.stringify({ phase: "later", handler: { tcpSocket: {} } }) },
+    {
+      what: "an invalid request",
+      body: () => JSON.stringify({ phase: "later", handler: { tcpSocket: {} } }),
+    },
     { what: "a body over 1 MiB", body: () => JSON.stringify({ padding: "x".repeat(1024 * 1024) }) },
   ];
 
