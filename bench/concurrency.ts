@@ -28,6 +28,8 @@ export interface Burst {
    * ListenOverflows, machine-wide): each costs the client a SYN retry of 1 s or more.
    */
   listenOverflows: number;
+  /** CPU seconds (user + system) each process used during the burst: where the time went. */
+  cpuS: { client: number; service?: number; target: number };
 }
 
 export interface ConcurrencyFigures {
@@ -58,12 +60,15 @@ async function targetStats(target: Child): Promise<Burst["target"]> {
 async function burst(
   n: number,
   target: Child,
+  /** The process in the middle (hookd or the bare relay), if any. */
+  service: Child | undefined,
   options: ReturnType<typeof get>,
   succeeded: (status: number, text: string) => boolean,
 ): Promise<Burst> {
   await targetStats(target); // resets the target's counters
   const client = createClient();
   const overflows0 = listenOverflows();
+  const cpu0 = { client: process.cpuUsage(), service: service?.cpuMs() ?? 0, target: target.cpuMs() };
   const t0 = performance.now();
   const answers = await Promise.all(
     Array.from({ length: n }, () =>
@@ -71,6 +76,12 @@ async function burst(
     ),
   );
   const wallMs = performance.now() - t0;
+  const clientCpu = process.cpuUsage(cpu0.client);
+  const cpuS = {
+    client: (clientCpu.user + clientCpu.system) / 1e6,
+    ...(service && { service: (service.cpuMs() - cpu0.service) / 1000 }),
+    target: (target.cpuMs() - cpu0.target) / 1000,
+  };
   await client.close();
   const failed = answers.filter((a) => !succeeded(a.status, a.text));
   if (failed[0]) console.log(`  first failure: ${failed[0].status} ${failed[0].text.slice(0, 300)}`);
@@ -80,6 +91,7 @@ async function burst(
     failures: failed.length,
     target: await targetStats(target),
     listenOverflows: listenOverflows() - overflows0,
+    cpuS,
   };
 }
 
@@ -99,12 +111,12 @@ export async function benchConcurrency(
 ): Promise<ConcurrencyFigures> {
   await warmUp(service, target);
   if (relay) await warmUp(relay, target);
-  const direct = await burst(o.hooks, target, get(target.origin, "/slow"), (s) => s === 200);
+  const direct = await burst(o.hooks, target, undefined, get(target.origin, "/slow"), (s) => s === 200);
   const body = hookBody(target.port, "/slow");
-  const hookd = await burst(o.hooks, target, postHook(service.origin, body), hookSucceeded);
+  const hookd = await burst(o.hooks, target, service, postHook(service.origin, body), hookSucceeded);
   const mem = service.memory();
   const relayBurst = relay
-    ? await burst(o.hooks, target, postHook(relay.origin, body), hookSucceeded)
+    ? await burst(o.hooks, target, relay, postHook(relay.origin, body), hookSucceeded)
     : undefined;
   return {
     direct,
@@ -118,7 +130,10 @@ export async function benchConcurrency(
 export function printConcurrency(f: ConcurrencyFigures, o: ConcurrencyOptions): void {
   const row = (name: string, b: Burst) =>
     `  ${name.padEnd(26)} wall ${fmt(b.wallMs, 0).padStart(5)} ms   latency p50 ${fmt(b.latency.p50, 0)} / p99 ${fmt(b.latency.p99, 0)} ms   ` +
-    `failures ${b.failures}   target saw ${b.target.requests} req on ${b.target.connections} new conns, /slow arrivals spread ${b.target.slowArrivalSpreadMs} ms, at most ${b.target.maxSlowInFlight} in flight, accept-queue overflows ${b.listenOverflows}`;
+    `failures ${b.failures}   target saw ${b.target.requests} req on ${b.target.connections} new conns, /slow arrivals spread ${b.target.slowArrivalSpreadMs} ms, at most ${b.target.maxSlowInFlight} in flight, accept-queue overflows ${b.listenOverflows}\n` +
+    `  ${"".padEnd(26)} CPU during the burst: client ${fmt(b.cpuS.client)} s` +
+    (b.cpuS.service !== undefined ? `, service ${fmt(b.cpuS.service)} s` : "") +
+    `, target ${fmt(b.cpuS.target)} s (2 cores: at most ${fmt((2 * b.wallMs) / 1000)} s)`;
   console.log(`concurrency — ${o.hooks} at once, target answers after 1 s, fresh client sockets`);
   console.log(row("direct GET target", f.direct));
   console.log(row("hookd POST /v1/hooks/run", f.hookd));
