@@ -46,7 +46,11 @@ export function hookRunRoute(deps: AppDeps): NodeRoute {
   return (req, res) => {
     const url = req.url ?? "";
     if (req.method !== "POST" || (url !== HOOK_RUN_PATH && !url.startsWith(QUERY_AFTER_PATH))) return false;
-    void serve(req, res);
+    serve(req, res).catch((err: unknown) => {
+      // Only writing the answer can get here (the socket broke): never an unhandled rejection.
+      console.error(JSON.stringify({ level: "error", msg: "answer not sent", error: String(err) }));
+      res.destroy();
+    });
     return true;
   };
 }
