@@ -114,3 +114,20 @@ export function printDispatch(f: DispatchFigures, o: DispatchOptions): void {
   );
   if (f.failures > 0) console.log(`  FAILURES: ${f.failures} requests did not succeed`);
 }
+
+/** After `--repeat N`: every run's p50 ratio, and their median, for hookd and the bare relay. */
+export function printDispatchRuns(runs: readonly DispatchFigures[]): void {
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(s.length / 2);
+    return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+  };
+  const hookd = runs.map((r) => r.p50Ratio);
+  const relay = runs.flatMap((r) => (r.relayP50Ratio === undefined ? [] : [r.relayP50Ratio]));
+  const list = (xs: number[]) => xs.map((x) => `${fmt(x)}×`).join(", ");
+  console.log(
+    `dispatch over ${runs.length} runs — p50 ratio hookd: ${list(hookd)}; median ${fmt(median(hookd))}×, ` +
+      `${hookd.filter((x) => x <= 2.5).length} of ${runs.length} within the goal (≤ 2.5×)` +
+      (relay.length ? `   bare relay: ${list(relay)}; median ${fmt(median(relay))}×` : ""),
+  );
+}
