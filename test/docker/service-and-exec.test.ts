@@ -7,6 +7,7 @@ import {
   inspectState,
   removeContainers,
   runContainer,
+  SHORT_GRACE,
   sleep,
   startHookd,
   startWatcher,
@@ -94,6 +95,7 @@ describe("hookd docker watch: exec through the agent, and --service against hook
       runContainer(host, worker, lifecycle({ postStart: writeMarker("warmed-by-service") })),
       runContainer(host, broken, {
         ...lifecycle({ postStart: httpGet("/fail") }),
+        ...SHORT_GRACE,
         "hookd.restart-policy": "Never",
       }),
     ]);

@@ -11,6 +11,13 @@ const HOOKD = resolve(import.meta.dirname, "../../bin/hookd.mjs");
 export const TRAPPING_SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
 
 /**
+ * For a container whose postStart fails at once: the stop can come before its shell has set the
+ * TERM trap, and PID 1 without a handler ignores SIGTERM, so the stop waits for the SIGKILL at the
+ * end of the grace period (30 s by default). A short grace period bounds that wait.
+ */
+export const SHORT_GRACE = { "hookd.termination-grace-period-seconds": "3" };
+
+/**
  * Every container of this test file carries this label, and its watchers watch only those: other
  * test runs on the same engine (and the other files of this one) neither see nor disturb them.
  */

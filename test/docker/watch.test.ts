@@ -9,6 +9,7 @@ import {
   inspectState,
   removeContainers,
   runContainer,
+  SHORT_GRACE,
   sleep,
   startWatcher,
   uniqueName,
@@ -90,6 +91,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     containers.push(name);
     await runContainer(host, name, {
       ...lifecycle({ postStart: httpGet(`/fail/${name}`), preStop: httpGet(`/drain/${name}`) }),
+      ...SHORT_GRACE,
       "hookd.restart-policy": "Always",
     });
     await until(
@@ -125,7 +127,11 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     await runContainer(
       host,
       name,
-      { ...lifecycle({ postStart: httpGet(`/fail/${name}`) }), "hookd.restart-policy": "Never" },
+      {
+        ...lifecycle({ postStart: httpGet(`/fail/${name}`) }),
+        ...SHORT_GRACE,
+        "hookd.restart-policy": "Never",
+      },
       { restart: "always" },
     );
     await watcher.waitFor("the stop", (l) => l.event === "stopped" && l.container === name);
@@ -158,9 +164,14 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     const watcher = await sharedWatcher(host);
     const name = uniqueName("derived");
     containers.push(name);
-    await runContainer(host, name, lifecycle({ postStart: httpGet(`/fail/${name}`) }), {
-      restart: "on-failure",
-    });
+    await runContainer(
+      host,
+      name,
+      { ...lifecycle({ postStart: httpGet(`/fail/${name}`) }), ...SHORT_GRACE },
+      {
+        restart: "on-failure",
+      },
+    );
     await until("a second postStart run", () => (requestsTo(`/fail/${name}`).length >= 2 ? true : undefined));
     const backoff = await watcher.waitFor(
       "a backoff line",
