@@ -1,9 +1,9 @@
 import { setTimeout as delay, setImmediate as nextTurn } from "node:timers/promises";
+import { raceDeadline } from "../engine/deadline.ts";
 import { ApiError } from "../http/errors.ts";
 import { type DockerApi, DockerApiError, dockerErrorMessage } from "../platform/node/docker-api.ts";
 import type { Logger } from "../platform/ports.ts";
 import { errorText } from "../spec/labels.ts";
-import { raceDeadline } from "./deadline.ts";
 import { DockerStreamDemuxer } from "./docker-stream.ts";
 import { CappedOutput } from "./output.ts";
 import { cgroupOf, killProcessTree } from "./process-tree.ts";

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { constants } from "node:os";
+import { raceDeadline } from "../engine/deadline.ts";
 import { ApiError } from "../http/errors.ts";
 import { errorText } from "../spec/labels.ts";
-import { raceDeadline } from "./deadline.ts";
 import { CappedOutput } from "./output.ts";
 import { killProcessTree } from "./process-tree.ts";
 import { type ExecOutcome, type ExecRequest, type Executor, KILL_DRAIN_MS } from "./protocol.ts";

@@ -5,6 +5,7 @@ import {
   DEFAULT_MAX_CONCURRENT,
   startAgentServer,
 } from "../agent/server.ts";
+import { DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
 import { errorText } from "../spec/labels.ts";
 import { untilStopSignal } from "./signals.ts";
 
@@ -58,8 +59,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     console.error(`hookd agent: ${errorText(err)}`);
     return 1;
   }
-  const where =
-    mode === "docker" ? ` (Docker at ${process.env.DOCKER_HOST || "unix:///var/run/docker.sock"})` : "";
+  const where = mode === "docker" ? ` (Docker at ${process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST})` : "";
   const tokenNote = process.env.HOOKD_AGENT_TOKEN?.trim()
     ? ""
     : " — HOOKD_AGENT_TOKEN is not set: anyone on this machine can run commands through it";

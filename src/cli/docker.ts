@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { loadConfig } from "../config.ts";
+import { type Config, loadConfig } from "../config.ts";
 import { createDockerApi, type DockerApi } from "../platform/node/docker-api.ts";
 import { inspectContainer } from "../runtimes/docker/containers.ts";
 import {
@@ -28,10 +28,9 @@ export async function dockerCommand(args: string[]): Promise<number> {
 
 const COMMON = { service: { type: "string" }, json: { type: "boolean", default: false } } as const;
 
-function hookServiceFor(url: string | undefined): HookService {
-  return url
-    ? remoteHookService(url, process.env.HOOKD_TOKEN?.split(",")[0]?.trim())
-    : inProcessHookService();
+function hookServiceFor(url: string | undefined, config: Config): HookService {
+  // To a remote service: the first of HOOKD_TOKEN's tokens (the current one while rotating).
+  return url ? remoteHookService(url, config.tokens[0]) : inProcessHookService();
 }
 
 function reporterFor(json: boolean): Reporter {
@@ -46,7 +45,7 @@ async function watchCommand(args: string[]): Promise<number> {
   });
   const config = loadConfig(process.env);
   const api = createDockerApi();
-  const service = hookServiceFor(values.service);
+  const service = hookServiceFor(values.service, config);
   const controller = new AbortController();
   void untilStopSignal("hookd docker watch", "finishing hooks in flight, then exiting", () =>
     controller.abort(),
@@ -86,8 +85,9 @@ async function stopCommand(args: string[]): Promise<number> {
     console.error(`hookd docker stop: -t must be a whole number of seconds ≥ 0, got "${secondsText}"`);
     return 2;
   }
+  const config = loadConfig(process.env);
   const api: DockerApi = createDockerApi();
-  const service = hookServiceFor(values.service);
+  const service = hookServiceFor(values.service, config);
   const reporter = reporterFor(values.json);
   try {
     const container = await inspectContainer(api, name);

@@ -25,6 +25,11 @@ export interface RouteModule {
   register(app: Hono, deps: AppDeps): void;
 }
 
+/** Who may call /v1: the service's tokens, and what happens without one. */
+export function serviceAuth(deps: AppDeps): AuthOptions {
+  return { tokens: deps.config.tokens, whenUnset: deps.auth };
+}
+
 /** The whole service as a Hono app; every runtime dependency comes in through `deps`. */
 export function createApp(
   deps: AppDeps,
@@ -40,7 +45,7 @@ export function createApp(
   const doc = openApiDocument(modules.flatMap((m) => m.docs));
   app.get("/openapi.json", (c) => c.json(doc));
 
-  app.use("/v1/*", bearerAuth({ tokens: deps.config.tokens, whenUnset: deps.auth }));
+  app.use("/v1/*", bearerAuth(serviceAuth(deps)));
   for (const m of modules) m.register(app, deps);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
+import { raceDeadline } from "../../engine/deadline.ts";
 import { EcsCallError } from "../../runtimes/ecs/api.ts";
 import type { EcsRunContext } from "../../runtimes/ecs/consequences.ts";
 import type { EcsDeps } from "../../runtimes/ecs/deps.ts";
@@ -51,20 +52,6 @@ function logNotHandled(ctx: EcsRunContext, event: unknown, err: unknown): void {
     error: errorText(err),
     event,
   });
-}
-
-async function withinBudget(planning: Promise<PlanOutcome>, ms: number) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<{ late: true }>((resolve) => {
-    timer = setTimeout(() => resolve({ late: true }), ms);
-  });
-  const settled = planning.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  const first = await Promise.race([settled, late]);
-  clearTimeout(timer);
-  return first;
 }
 
 export const ecsRoutes: RouteModule = {
@@ -150,8 +137,11 @@ async function acceptInBackground(
   const planning = planTaskEvent(ctx, task, version);
   // Whatever fails after the answer has gone is logged with the event, so it is never silently lost.
   const lost = (err: unknown) => logNotHandled(ctx, event, err);
-  const first = await withinBudget(planning, PLAN_BUDGET_MS);
-  if ("late" in first) {
+  const settled = planning.then(
+    () => undefined,
+    () => undefined,
+  );
+  if ((await raceDeadline(settled, PLAN_BUDGET_MS)) === "deadline") {
     const work = planning.then(async (outcome) => {
       if ("duplicate" in outcome) return;
       logPlan(ctx, outcome.plan);
@@ -166,11 +156,13 @@ async function acceptInBackground(
       202,
     );
   }
-  if ("error" in first) {
-    lost(first.error);
-    upstream(first.error);
+  let outcome: PlanOutcome;
+  try {
+    outcome = await planning;
+  } catch (err) {
+    lost(err);
+    return upstream(err);
   }
-  const outcome = first.value;
   if ("duplicate" in outcome) return c.json({ accepted: [], duplicate: outcome.duplicate }, 202);
   logPlan(ctx, outcome.plan);
   const running = runTaskEventPlan(ctx, outcome.plan).catch((err: unknown) => {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AppDeps } from "../../http/app.ts";
+import { type AppDeps, serviceAuth } from "../../http/app.ts";
 import { checkBearer } from "../../http/auth.ts";
-import { checkDeclaredLength, decodeUtf8, MAX_BODY_BYTES, parseJsonBody, tooLarge } from "../../http/body.ts";
-import { ApiError, errorPayload } from "../../http/errors.ts";
+import { parseJsonBody, readRawText } from "../../http/body.ts";
+import { errorPayload } from "../../http/errors.ts";
 import { HOOK_RUN_PATH, RunHookRequestSchema, runHookRequest } from "../../http/routes/hooks.ts";
 
 /** Serves a request straight from Node's objects and says so, or returns false to let the app serve it. */
@@ -18,7 +18,7 @@ const QUERY_AFTER_PATH = `${HOOK_RUN_PATH}?`;
  * and Lambda, and on Node the app serves every other request.
  */
 export function hookRunRoute(deps: AppDeps): NodeRoute {
-  const auth = { tokens: deps.config.tokens, whenUnset: deps.auth };
+  const auth = serviceAuth(deps);
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     let status = 200;
     let body: unknown;
@@ -26,7 +26,7 @@ export function hookRunRoute(deps: AppDeps): NodeRoute {
     let bodyRead = false;
     try {
       checkBearer(req.headers.authorization, auth);
-      const text = await readBody(req);
+      const text = await readRawText(req);
       bodyRead = true;
       body = await runHookRequest(parseJsonBody(text, RunHookRequestSchema), deps.engine);
     } catch (err) {
@@ -53,45 +53,4 @@ export function hookRunRoute(deps: AppDeps): NodeRoute {
     });
     return true;
   };
-}
-
-/**
- * The body, up to the limit, from Node's 'data' and 'end' events: the stream's async iterator
- * (what the Hono route reads) costs more per request. Past the limit, reading stops.
- */
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    checkDeclaredLength(req.headers["content-length"]);
-    const parts: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onFail);
-      req.off("close", onFail);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        stop();
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      parts.push(chunk);
-    };
-    const onEnd = () => {
-      stop();
-      resolve(decodeUtf8(parts, size));
-    };
-    // A client that goes away mid-upload gets no answer; this only keeps it out of the error log.
-    const onFail = () => {
-      stop();
-      reject(new ApiError(400, "invalid_json", "the client closed the connection before the body ended"));
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onFail);
-    req.on("close", onFail);
-  });
 }

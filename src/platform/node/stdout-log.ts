@@ -4,12 +4,6 @@ import type { Logger } from "../ports.ts";
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT_RECORDS = 256;
 
-/**
- * JSON lines on stdout, written in batches off the request's path: a write per result was a
- * measurable share of the hook path (bench/README.md). Records are serialized when the batch is
- * written, after the answers have gone out; the time is taken when they are logged. Callers hand
- * over fresh objects and do not change them afterwards. `flush` is called on graceful shutdown.
- */
 function line(time: number, record: Record<string, unknown>): string {
   const at = new Date(time).toISOString();
   try {
@@ -20,6 +14,12 @@ function line(time: number, record: Record<string, unknown>): string {
   }
 }
 
+/**
+ * JSON lines on stdout, written in batches off the request's path: a write per result was a
+ * measurable share of the hook path (bench/README.md). Records are serialized when the batch is
+ * written, after the answers have gone out; the time is taken when they are logged. Callers hand
+ * over fresh objects and do not change them afterwards. `flush` is called on graceful shutdown.
+ */
 export function createStdoutLogger(
   stream: NodeJS.WritableStream = process.stdout,
 ): Logger & { flush(): void } {

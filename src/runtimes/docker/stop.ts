@@ -3,7 +3,7 @@ import type { DockerApi } from "../../platform/node/docker-api.ts";
 import { errorText, gracePeriodFromLabels, LABEL } from "../../spec/labels.ts";
 import type { HookResult } from "../../spec/result.ts";
 import { type DockerContainer, stopContainer } from "./containers.ts";
-import type { HookService } from "./hook-service.ts";
+import type { DockerEventBody, HookService } from "./hook-service.ts";
 import type { Reporter } from "./report.ts";
 
 /** `-t`, else the `hookd.termination-grace-period-seconds` label, else 30 (a bad label is reported, not fatal). */
@@ -38,7 +38,7 @@ export async function stopWithPreStop(
     try {
       const answer = await service.send({
         phase: "preStop",
-        container: { id: container.id, name: container.name, labels: container.labels, ...ipOf(container) },
+        container: eventContainer(container),
         gracePeriodSeconds: graceSeconds,
       });
       preStop = answer.result;
@@ -53,6 +53,12 @@ export async function stopWithPreStop(
   return { preStop, stopSeconds };
 }
 
-export function ipOf(container: DockerContainer): { ip?: string } {
-  return container.ip ? { ip: container.ip } : {};
+/** The container as a Docker event to the service carries it (`POST /v1/events/docker`). */
+export function eventContainer(container: DockerContainer): DockerEventBody["container"] {
+  return {
+    id: container.id,
+    name: container.name,
+    labels: container.labels,
+    ...(container.ip && { ip: container.ip }),
+  };
 }

@@ -7,7 +7,7 @@ import { abortableDelay, type ContainerStartEvent, containerStarts } from "./eve
 import type { HookService } from "./hook-service.ts";
 import type { Reporter } from "./report.ts";
 import { RestartBackoff } from "./restart-backoff.ts";
-import { gracePeriodOf, ipOf, stopWithPreStop } from "./stop.ts";
+import { eventContainer, gracePeriodOf, stopWithPreStop } from "./stop.ts";
 
 export interface WatchOptions {
   api: DockerApi;
@@ -101,7 +101,7 @@ async function handleStart(id: string, ctx: StartContext): Promise<void> {
   try {
     answer = await ctx.service.send({
       phase: "postStart",
-      container: { id: container.id, name: container.name, labels: container.labels, ...ipOf(container) },
+      container: eventContainer(container),
     });
   } catch (err) {
     ctx.reporter.error(container, `postStart not run: ${errorText(err)}`);

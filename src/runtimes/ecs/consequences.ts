@@ -34,7 +34,8 @@ export function failedPostStartReason(result: HookResult): string {
   return stopReason(`FailedPostStartHook: ${result.container}: ${result.message}`);
 }
 
-export function apiForTask(ecs: EcsDeps, task: EcsTaskView): EcsApi {
+/** The ECS API of the task's region (its ARN names it, else its cluster's). */
+export function apiForTask(ecs: EcsDeps, task: Pick<EcsTaskView, "taskArn" | "clusterArn">): EcsApi {
   return ecs.apiFor(regionOfArn(task.taskArn) ?? regionOfArn(task.clusterArn));
 }
 

@@ -1,6 +1,12 @@
 import type { HookResult } from "../../spec/result.ts";
-import { regionOfArn } from "./api.ts";
-import { type EcsAction, type EcsRunContext, runPreStops, stopReason, stopTask } from "./consequences.ts";
+import {
+  apiForTask,
+  type EcsAction,
+  type EcsRunContext,
+  runPreStops,
+  stopReason,
+  stopTask,
+} from "./consequences.ts";
 
 export const DEFAULT_STOP_REASON = "hookd: stopped after its preStop hooks";
 
@@ -17,7 +23,7 @@ export async function stopTaskGracefully(
   ctx: EcsRunContext,
   request: { cluster: string; task: string; reason?: string | undefined },
 ): Promise<GracefulStopOutcome> {
-  const api = ctx.ecs.apiFor(regionOfArn(request.task) ?? regionOfArn(request.cluster));
+  const api = apiForTask(ctx.ecs, { taskArn: request.task, clusterArn: request.cluster });
   const task = await api.describeTask(request.cluster, request.task);
   if (!task) {
     return { found: false, message: `ECS does not know task ${request.task} in cluster ${request.cluster}` };
