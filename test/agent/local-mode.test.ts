@@ -53,6 +53,7 @@ describe("hookd agent --mode local, with real processes", () => {
     } else {
       expect(byName.status).toBe(403);
       expect(byName.json).toMatchObject({ error: { code: "user_switch_needs_root" } });
+      expect(byUid.status).toBe(403);
     }
   });
 

@@ -2,6 +2,7 @@ import { Client } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
 import { runCli, startCli } from "../support/cli.ts";
+import { until } from "../support/wait.ts";
 import { memoryLog, postExec } from "./helpers.ts";
 
 const TOKEN = "agent-safety-secret";
@@ -138,7 +139,11 @@ describe("hookd agent: the command line", () => {
       { command: ["sh", "-c", "sleep 1; echo done"], timeoutMs: 5000 },
       { token: "cli-secret" },
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // SIGTERM while the exec runs (the agent's /healthz counts it), not after a guess.
+    await until("the exec to run", async () => {
+      const health = (await (await fetch(`${url}/healthz`)).json()) as { running: number };
+      return health.running === 1;
+    });
     child.kill("SIGTERM");
     const answer = await running;
     expect(answer.json).toMatchObject({ exitCode: 0, output: "done\n" });

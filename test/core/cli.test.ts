@@ -6,6 +6,7 @@ import { lifecycleJsonSchema } from "../../src/spec/json-schema.ts";
 import { VERSION } from "../../src/version.ts";
 import { runCli, startCli } from "../support/cli.ts";
 import { startTarget } from "../support/servers.ts";
+import { until } from "../support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "hookd-cli-"));
 const file = (name: string, text: string) => {
@@ -89,13 +90,14 @@ describe("hookd serve", () => {
           container: { ip: "127.0.0.1", name: "slow" },
         }),
       });
-      await new Promise((r) => setTimeout(r, 200));
+      // SIGTERM once the hook is in flight (its request reached the target), not after a guess.
+      await until("the hook's request at the target", () => target.requests.length === 1);
+      const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       const res = await pending;
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ outcome: "succeeded", output: "late" });
-      const code = await new Promise((r) => child.once("exit", r));
-      expect(code).toBe(0);
+      expect(await exited).toBe(0);
       const line = output.stdout.split("\n").find((l) => l.includes('"msg":"hook"'));
       expect(line).toBeDefined();
       expect(JSON.parse(line ?? "{}")).toMatchObject({

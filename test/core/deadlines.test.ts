@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeServer } from "../../src/entry/node.ts";
 import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
+import { until } from "../support/wait.ts";
 
 describe("deadlines", () => {
   let svc: NodeServer;
@@ -31,8 +32,7 @@ describe("deadlines", () => {
     expect(json.message).toMatch(/timed out after 1s/);
     expect(json.durationMs as number).toBeGreaterThanOrEqual(990);
     expect(took).toBeLessThan(1600);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(closed.length).toBe(before + 1);
+    await until("the connection to close", () => closed.length === before + 1, 500);
   });
 
   it("uses HOOKD_DEFAULT_TIMEOUT_SECONDS when the handler has no timeoutSeconds", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeServer } from "../../src/entry/node.ts";
+import { closedLoopbackPort } from "../support/raw-http.ts";
 import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
 
 /**
@@ -118,9 +119,9 @@ describe("exec handler: the agent client", () => {
   });
 
   it("reports an unreachable agent as failed with the cause", async () => {
-    const gone = await startTarget(() => undefined);
-    await gone.close();
-    const { status, json } = await run(["ok"], { agentUrl: `http://127.0.0.1:${gone.port}` });
+    const { status, json } = await run(["ok"], {
+      agentUrl: `http://127.0.0.1:${await closedLoopbackPort()}`,
+    });
     expect(status).toBe(200);
     expect(json.outcome).toBe("failed");
     expect(json.message).toMatch(/unreachable: .*ECONNREFUSED/);

@@ -9,6 +9,7 @@ import { contentTypes, type FuzzBody, mutatedBodies, strayBodies } from "../supp
 import { CLUSTER, TASK, TASK_DEF, validBodies } from "../support/fuzz-routes.ts";
 import { closedLoopbackPort, expectContractAnswer, send } from "../support/raw-http.ts";
 import { startService } from "../support/servers.ts";
+import { sleep } from "../support/wait.ts";
 
 const TOKEN = "fuzz-token";
 const AUTH = `Bearer ${TOKEN}`;
@@ -209,7 +210,7 @@ describe("property: malformed input at every route never makes a 5xx", () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     // Let background hooks (1 s deadlines at most) end before each measure.
     const settle = async () => {
-      await new Promise((r) => setTimeout(r, 1_100));
+      await sleep(1_100);
       gc();
       return process.memoryUsage();
     };

@@ -4,14 +4,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireDocker } from "../support/docker.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
-import {
-  type HookdProcess,
-  removeContainers,
-  runContainer,
-  startWatcher,
-  uniqueName,
-  until,
-} from "./support.ts";
+import { sleep, until } from "../support/wait.ts";
+import { type HookdProcess, removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
 
 const run = promisify(execFile);
 const SCRIPT = resolve(import.meta.dirname, "../../scripts/test-docker.sh");
@@ -84,12 +78,8 @@ describe("hookd docker watch across an engine restart", () => {
       30_000,
     );
     expect(resumed.message).toMatch(/resuming from \d+\.\d{9}$/);
-    await until(
-      "both postStart hooks",
-      () => (after.every((n) => hooksFor(n) === 1) ? true : undefined),
-      20_000,
-    );
-    await new Promise((r) => setTimeout(r, 1_000));
+    await until("both postStart hooks", () => after.every((n) => hooksFor(n) === 1), 20_000);
+    await sleep(1_000);
     for (const name of after) expect(hooksFor(name)).toBe(1);
     expect(hooksFor(before)).toBe(1);
   });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { requireDocker } from "../support/docker.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
+import { sleep } from "../support/wait.ts";
 import {
   docker,
   type HookdProcess,
@@ -8,7 +9,6 @@ import {
   removeContainers,
   runContainer,
   SHORT_GRACE,
-  sleep,
   startHookd,
   startWatcher,
   uniqueName,

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { TEST_IMAGE } from "../support/docker.ts";
+import { sleep } from "../support/wait.ts";
 
 const run = promisify(execFile);
 const HOOKD = resolve(import.meta.dirname, "../../bin/hookd.mjs");
@@ -174,22 +175,4 @@ export function hookLines(p: HookdProcess, container: string, phase?: string): J
   return p.lines.filter(
     (l) => l.event === "hook" && l.container === container && (!phase || l.phase === phase),
   );
-}
-
-export async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { requireDocker } from "../support/docker.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
+import { sleep, until } from "../support/wait.ts";
 import {
   docker,
   type HookdProcess,
@@ -10,10 +11,8 @@ import {
   removeContainers,
   runContainer,
   SHORT_GRACE,
-  sleep,
   startWatcher,
   uniqueName,
-  until,
 } from "./support.ts";
 
 /** Hook targets on 127.0.0.1: `/fail…` answers 500, `/hang…` never, anything else 200; every request is timed. */
@@ -94,11 +93,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
       ...SHORT_GRACE,
       "hookd.restart-policy": "Always",
     });
-    await until(
-      "four postStart runs",
-      () => (requestsTo(`/fail/${name}`).length >= 4 ? true : undefined),
-      25_000,
-    );
+    await until("four postStart runs", () => requestsTo(`/fail/${name}`).length >= 4, 25_000);
 
     const backoffs = watcher.lines.filter((l) => l.event === "backoff" && l.container === name);
     expect(backoffs.slice(0, 3).map((l) => l.message)).toEqual([
@@ -172,7 +167,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
         restart: "on-failure",
       },
     );
-    await until("a second postStart run", () => (requestsTo(`/fail/${name}`).length >= 2 ? true : undefined));
+    await until("a second postStart run", () => requestsTo(`/fail/${name}`).length >= 2);
     const backoff = await watcher.waitFor(
       "a backoff line",
       (l) => l.event === "backoff" && l.container === name,

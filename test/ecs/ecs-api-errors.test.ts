@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVER_ERROR, THROTTLED } from "../support/fake-ecs.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
-import { type EcsHarness, lifecycleLabel, startEcsHarness, until } from "./harness.ts";
+import { until } from "../support/wait.ts";
+import { type EcsHarness, lifecycleLabel, startEcsHarness } from "./harness.ts";
 
 /** ECS API errors and throttling: answered (the SDK retries), logged, and nothing lost. */
 describe("ECS API errors", () => {

@@ -10,7 +10,7 @@ import {
   fakeEcsEnv,
   startFakeEcs,
 } from "../support/fake-ecs.ts";
-import { startService, startTarget, type TestTarget } from "../support/servers.ts";
+import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURES = resolve(repoRoot, "../shared/fixtures/ecs");
@@ -106,14 +106,7 @@ export async function startEcsHarness(env: Record<string, string> = {}): Promise
     fake,
     svc,
     logs: logs.lines,
-    async post(path, body) {
-      const res = await fetch(`${svc.url}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-        body: typeof body === "string" ? body : JSON.stringify(body),
-      });
-      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-    },
+    post: (path, body) => post(svc.url, path, body, TOKEN),
     taskDefinition(containers) {
       revision += 1;
       const arn = `arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:${revision}`;
@@ -173,12 +166,4 @@ export async function startGatedTarget(
     });
   });
   return Object.assign(target, { release: () => open(), arrivals, answered });
-}
-
-export async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
