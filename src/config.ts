@@ -26,12 +26,13 @@ export function loadConfig(env: Env): Config {
     const v = env[name];
     return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
   };
-  const int = (name: string, fallback: number, min: number): number => {
+  // Bounded above too: Node runs a timer of more than 2^31 - 1 ms (~24.8 days) at once.
+  const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = str(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) {
-      problems.push(`${name}: expected a whole number ≥ ${min}, got "${raw}"`);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
       return fallback;
     }
     return n;
@@ -47,9 +48,10 @@ export function loadConfig(env: Env): Config {
       .filter((t) => t !== ""),
     agentToken: str("HOOKD_AGENT_TOKEN"),
     agentUrl: str("HOOKD_AGENT_URL"),
-    defaultTimeoutSeconds: int("HOOKD_DEFAULT_TIMEOUT_SECONDS", 30, 1),
-    backoffInitialMs: int("HOOKD_BACKOFF_INITIAL_MS", 10_000, 0),
-    backoffMaxMs: int("HOOKD_BACKOFF_MAX_MS", 300_000, 0),
+    // As the API's timeoutSeconds: at most a day.
+    defaultTimeoutSeconds: int("HOOKD_DEFAULT_TIMEOUT_SECONDS", 30, 1, 86_400),
+    backoffInitialMs: int("HOOKD_BACKOFF_INITIAL_MS", 10_000, 0, 86_400_000),
+    backoffMaxMs: int("HOOKD_BACKOFF_MAX_MS", 300_000, 0, 86_400_000),
     denyCidrs: deny.cidrs,
   };
   if (problems.length > 0) throw new ConfigError(`bad settings: ${problems.join("; ")}`);

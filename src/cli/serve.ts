@@ -22,10 +22,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     console.error(`hookd serve: ${errorText(err)}`);
     return 1;
   }
-  const tokenNote =
-    (process.env.HOOKD_TOKEN ?? "").trim() === ""
-      ? ` — HOOKD_TOKEN is not set: /v1 is open to anyone on this machine, so hookd listens on loopback only`
-      : "";
+  const tokenNote = !server.tokenSet
+    ? ` — HOOKD_TOKEN is not set: /v1 is open to anyone on this machine, so hookd listens on loopback only`
+    : "";
   console.error(`hookd serve: listening on ${server.url}${tokenNote}`);
   await untilStopSignal("hookd serve", "finishing in-flight hooks, then exiting", () => server.close());
   return 0;

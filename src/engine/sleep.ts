@@ -3,12 +3,16 @@ import type { HandlerContext, HandlerOutcome } from "./types.ts";
 
 export function runSleep(action: SleepAction, ctx: HandlerContext): Promise<HandlerOutcome> {
   ctx.describe.what = `sleep ${action.seconds}s`;
+  const ms = action.seconds * 1000;
+  // A sleep that outlasts the deadline needs no timer: the deadline ends it, and runHook reports
+  // timedOut. (Nor could it have one: Node runs a timer of more than 2^31 - 1 ms at once.)
+  if (ms >= ctx.deadline - (ctx.deps.now ?? Date.now)()) return new Promise(() => undefined);
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       resolve({ ok: true, message: `sleep ${action.seconds}s` });
     };
-    const timer = setTimeout(done, action.seconds * 1000);
+    const timer = setTimeout(done, ms);
     // The dispatcher reports the timeout; this only makes sure no timer outlives the deadline.
     ctx.abort.onAbort(() => clearTimeout(timer));
   });

@@ -3,7 +3,8 @@ import { createNodeDeps } from "../platform/node/deps.ts";
 import { hookRunRoute } from "../platform/node/hook-route.ts";
 import { isLoopback, type Listening, listen } from "../platform/node/listen.ts";
 
-export type NodeServer = Listening;
+/** `tokenSet`: HOOKD_TOKEN holds at least one token (else /v1 is open, on loopback only). */
+export type NodeServer = Listening & { tokenSet: boolean };
 
 /** Starts the service on Node; `close` stops accepting, lets in-flight hooks finish, then returns. */
 export async function startNodeServer(options: {
@@ -24,6 +25,7 @@ export async function startNodeServer(options: {
   });
   return {
     url: server.url,
+    tokenSet: deps.config.tokens.length > 0,
     async close() {
       await server.close();
       await deps.close();

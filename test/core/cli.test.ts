@@ -76,8 +76,9 @@ describe("hookd serve", () => {
     const target = await startTarget((_req, res) => {
       setTimeout(() => res.writeHead(200).end("late"), 800);
     });
+    // Commas and blanks alone are no token either: the service says so.
     const { child, match, output } = await startCli(["serve", "--port", "0"], /listening on (http:\/\/\S+)/, {
-      HOOKD_TOKEN: "",
+      HOOKD_TOKEN: " , ",
     });
     try {
       expect(output.stderr).toMatch(/HOOKD_TOKEN is not set.*loopback only/);
@@ -121,6 +122,12 @@ describe("hookd serve", () => {
     const r = await runCli(["serve", "--port", "0"], { env: { HOOKD_DEFAULT_TIMEOUT_SECONDS: "soon" } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/HOOKD_DEFAULT_TIMEOUT_SECONDS: expected a whole number/);
+    // Past a day: Node would run a longer timer at once, and every hook would time out.
+    const huge = await runCli(["serve", "--port", "0"], {
+      env: { HOOKD_DEFAULT_TIMEOUT_SECONDS: "3000000" },
+    });
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toMatch(/HOOKD_DEFAULT_TIMEOUT_SECONDS: expected a whole number from 1 to 86400/);
   });
 });
 

@@ -46,6 +46,12 @@ describe("deadlines", () => {
     expect(json.outcome).toBe("timedOut");
   });
 
+  it("times out a sleep longer than a Node timer can hold (over 2^31 - 1 ms)", async () => {
+    const { json } = await run({ sleep: { seconds: 3_000_000 }, timeoutSeconds: 1 });
+    expect(json).toMatchObject({ outcome: "timedOut", handler: "sleep" });
+    expect(json.durationMs as number).toBeGreaterThanOrEqual(990);
+  });
+
   it("sleeps for the given seconds, including zero", async () => {
     const zero = await run({ sleep: { seconds: 0 } });
     expect(zero.json).toMatchObject({ outcome: "succeeded", message: "sleep 0s" });
