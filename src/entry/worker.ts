@@ -1,10 +1,12 @@
 import type { ExecutionContext, Hono } from "hono";
 import { type Env, loadConfig } from "../config.ts";
 import { createApp } from "../http/app.ts";
+import { errorBody } from "../http/errors.ts";
 import { consoleLogger } from "../platform/web/console-log.ts";
 import { createFetchHttpClient } from "../platform/web/fetch-http.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../runtimes/ecs/deps.ts";
+import { errorText } from "../spec/labels.ts";
 
 // One app per isolate and set of bindings: building it per request would cost on every hook.
 let cached: { env: Env; app: Hono } | undefined;
@@ -33,6 +35,13 @@ function appFor(env: Env): Hono {
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx);
+    let app: Hono;
+    try {
+      app = appFor(env);
+    } catch (err) {
+      // Settings are read on the first request here: a bad one is named in every answer.
+      return Response.json(errorBody("bad_settings", errorText(err)), { status: 500 });
+    }
+    return app.fetch(request, env, ctx);
   },
 };

@@ -127,3 +127,19 @@ describe("Worker without HOOKD_TOKEN", () => {
     expect(await res.json()).toEqual(refusal);
   });
 });
+
+describe("Worker with a bad setting", () => {
+  it("names the setting in every answer (settings are read on the first request)", async () => {
+    const res = await callWorker(new Request("http://hookd.test/healthz"), {
+      HOOKD_DEFAULT_TIMEOUT_SECONDS: "soon",
+    });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({
+      error: {
+        code: "bad_settings",
+        message: expect.stringMatching(/HOOKD_DEFAULT_TIMEOUT_SECONDS: expected a whole number/),
+        issues: [],
+      },
+    });
+  });
+});
