@@ -7,12 +7,11 @@
  * Needs a Docker engine: DOCKER_HOST, else the private one of scripts/test-docker.sh.
  * Traffic goes only to 127.0.0.1 and the Docker socket; the agent and the container stop with the run.
  */
-import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { createDockerApi } from "../src/platform/node/docker-api.ts";
-import { dockerHost, ms, run, spawnHookd, summary } from "./support.ts";
+import { dockerHost, int, ms, run, spawnHookdHttp, summary } from "./support.ts";
 
 const IMAGE = "hookd-test/busybox:latest";
 const TOKEN = "bench-agent-token";
@@ -25,18 +24,11 @@ const { values } = parseArgs({
     concurrent: { type: "string", default: "50" },
   },
 });
-const rounds = Number(values.rounds);
-const warmup = Number(values.warmup);
-const concurrent = Number(values.concurrent);
+const rounds = int("rounds", values.rounds);
+const warmup = int("warmup", values.warmup);
+const concurrent = int("concurrent", values.concurrent);
 
-async function startAgent(env: NodeJS.ProcessEnv): Promise<{ url: string; proc: ChildProcess }> {
-  const { proc, match } = await spawnHookd(
-    ["agent", "--mode", "docker", "--port", "0"],
-    env,
-    /listening on (http:\/\/\S+)/,
-  );
-  return { url: match, proc };
-}
+const startAgent = (env: NodeJS.ProcessEnv) => spawnHookdHttp(["agent", "--mode", "docker"], env);
 
 const host = await dockerHost();
 const env = { ...process.env, DOCKER_HOST: host, HOOKD_AGENT_TOKEN: TOKEN };

@@ -1,17 +1,8 @@
 import { readFileSync } from "node:fs";
 import { request } from "undici";
-import {
-  createClient,
-  fmt,
-  get,
-  hookBody,
-  postHook,
-  type Summary,
-  summarize,
-  timed,
-  warmUp,
-} from "./client.ts";
+import { createClient, fmt, get, hookBody, postHook, timed, warmUp } from "./client.ts";
 import type { Child } from "./processes.ts";
+import { type Summary, summary } from "./support.ts";
 
 export interface ConcurrencyOptions {
   hooks: number;
@@ -87,7 +78,7 @@ async function burst(
   if (failed[0]) console.log(`  first failure: ${failed[0].status} ${failed[0].text.slice(0, 300)}`);
   return {
     wallMs,
-    latency: summarize(answers.map((a) => a.ms).filter(Number.isFinite)),
+    latency: summary(answers.map((a) => a.ms).filter(Number.isFinite)),
     failures: failed.length,
     target: await targetStats(target),
     listenOverflows: listenOverflows() - overflows0,

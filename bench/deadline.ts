@@ -1,16 +1,7 @@
 import type { Agent } from "undici";
-import {
-  createClient,
-  fmt,
-  get,
-  hookBody,
-  postHook,
-  type Summary,
-  summarize,
-  timed,
-  warmUp,
-} from "./client.ts";
+import { createClient, fmt, get, hookBody, postHook, timed, warmUp } from "./client.ts";
 import type { Child } from "./processes.ts";
+import { type Summary, summary } from "./support.ts";
 
 export interface DeadlineOptions {
   hooks: number;
@@ -25,7 +16,6 @@ export interface DeadlineFigures {
   outcomes: Record<string, number>;
   /** The bare relay's wall time at the client (AbortSignal.timeout(1 s) on its GET), for reference. */
   relayWall: Summary | undefined;
-  p99Ratio: number;
 }
 
 /**
@@ -55,7 +45,7 @@ export async function benchDeadline(
   const hookd = await hooksAtOnce(client, service, body, o.hooks);
   const viaRelay = relay ? await hooksAtOnce(client, relay, body, o.hooks) : undefined;
   await client.close();
-  return { baseline: summarize(base), ...hookd, relayWall: viaRelay?.wall, p99Ratio: hookd.wall.p99 / 1000 };
+  return { baseline: summary(base), ...hookd, relayWall: viaRelay?.wall };
 }
 
 /** `n` hooks at once through `via` (hookd, or the bare relay for reference). */
@@ -77,8 +67,8 @@ async function hooksAtOnce(client: Agent, via: Child, body: string, n: number) {
     if (r) durations.push(r.durationMs);
     if (r?.startedAt) startDelays.push(Date.parse(r.startedAt) - sentAt);
   }
-  const wall = summarize(answers.map((a) => a.ms));
-  return { wall, durationMs: summarize(durations), startDelay: summarize(startDelays), outcomes };
+  const wall = summary(answers.map((a) => a.ms));
+  return { wall, durationMs: summary(durations), startDelay: summary(startDelays), outcomes };
 }
 
 export function printDeadline(f: DeadlineFigures, o: DeadlineOptions): void {

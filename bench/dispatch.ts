@@ -1,5 +1,6 @@
-import { createClient, fmt, get, hookBody, postHook, type Summary, summarize, timed } from "./client.ts";
+import { createClient, fmt, get, hookBody, postHook, timed } from "./client.ts";
 import type { Child } from "./processes.ts";
+import { median, type Summary, summary } from "./support.ts";
 
 export interface DispatchOptions {
   rounds: number;
@@ -76,9 +77,9 @@ export async function benchDispatch(
   };
   await client.close();
 
-  const direct = summarize(times.direct);
-  const hookd = summarize(times.hookd);
-  const relaySummary = relay ? summarize(times.relay) : undefined;
+  const direct = summary(times.direct);
+  const hookd = summary(times.hookd);
+  const relaySummary = relay ? summary(times.relay) : undefined;
   return {
     direct,
     hookd,
@@ -117,11 +118,6 @@ export function printDispatch(f: DispatchFigures, o: DispatchOptions): void {
 
 /** After `--repeat N`: every run's p50 ratio, and their median, for hookd and the bare relay. */
 export function printDispatchRuns(runs: readonly DispatchFigures[]): void {
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(s.length / 2);
-    return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-  };
   const hookd = runs.map((r) => r.p50Ratio);
   const relay = runs.flatMap((r) => (r.relayP50Ratio === undefined ? [] : [r.relayP50Ratio]));
   const list = (xs: number[]) => xs.map((x) => `${fmt(x)}×`).join(", ");

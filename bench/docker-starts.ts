@@ -12,7 +12,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { createDockerApi } from "../src/platform/node/docker-api.ts";
-import { dockerHost, ms, spawnHookd, summary } from "./support.ts";
+import { dockerHost, int, ms, spawnHookd, summary } from "./support.ts";
 
 const IMAGE = "hookd-test/busybox:latest";
 const COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
@@ -20,8 +20,8 @@ const COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
 const { values } = parseArgs({
   options: { containers: { type: "string", default: "50" }, rounds: { type: "string", default: "2" } },
 });
-const count = Number(values.containers);
-const rounds = Number(values.rounds);
+const count = int("containers", values.containers);
+const rounds = int("rounds", values.rounds);
 
 /** Only this run's containers: watchers of other runs on the same engine must not see them, nor ours theirs. */
 const RUN_ID = `${process.pid}-${Date.now()}`;

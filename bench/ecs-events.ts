@@ -17,16 +17,14 @@
  * machine's load changes least.
  * Traffic goes only to 127.0.0.1.
  */
-import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { fakeEcsEnv, startFakeEcs } from "../test/support/fake-ecs.ts";
-import { quantile, spawnHookd } from "./support.ts";
-
-const TOKEN = "bench-token";
+import { TOKEN } from "./client.ts";
+import { cpuMsOf } from "./processes.ts";
+import { int, median, spawnHookdHttp, summary } from "./support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,15 +34,12 @@ const { values } = parseArgs({
     "hook-ms": { type: "string", default: "1000" },
   },
 });
-const EVENTS = Number(values.events);
-const CONCURRENCY = Number(values.concurrency);
-const ROUNDS = Number(values.rounds);
-const HOOK_MS = Number(values["hook-ms"]);
+const EVENTS = int("events", values.events);
+const CONCURRENCY = int("concurrency", values.concurrency);
+const ROUNDS = int("rounds", values.rounds);
+const HOOK_MS = int("hook-ms", values["hook-ms"]);
 
-async function startService(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string }> {
-  const { proc, match } = await spawnHookd(["serve", "--port", "0"], env, /listening on (http:\/\/\S+)/);
-  return { proc, url: match };
-}
+const startService = (env: NodeJS.ProcessEnv) => spawnHookdHttp(["serve"], env);
 
 interface Series {
   name: string;
@@ -52,17 +47,6 @@ interface Series {
   latencies: number[];
   /** The service's CPU time (user + system) per request, ms: what the load on the machine does not change much. */
   cpuMsPerRequest: number[];
-}
-
-/** CPU time of a process so far, in ms, from /proc (Linux); NaN elsewhere. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** `count` requests, `CONCURRENCY` at a time; every answer must have the expected status. */
@@ -74,7 +58,7 @@ async function load(
   series: Series,
 ): Promise<void> {
   let next = 0;
-  const cpuBefore = cpuMs(svc.proc.pid);
+  const cpuBefore = cpuMsOf(svc.proc.pid);
   const started = performance.now();
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
@@ -94,7 +78,7 @@ async function load(
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   series.perSecond.push(count / ((performance.now() - started) / 1000));
-  series.cpuMsPerRequest.push((cpuMs(svc.proc.pid) - cpuBefore) / count);
+  series.cpuMsPerRequest.push((cpuMsOf(svc.proc.pid) - cpuBefore) / count);
 }
 
 const fake = await startFakeEcs();
@@ -225,18 +209,13 @@ for (let round = 0; round < ROUNDS; round++) {
 const deadline = Date.now() + 60_000;
 while (hooks < expectedHooks && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 
-const median = (xs: number[]) =>
-  quantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 const rows = Object.values(series).map((s) => {
-  const sorted = [...s.latencies].sort((a, b) => a - b);
+  const latency = summary(s.latencies);
   return {
     name: s.name,
     rps: median(s.perSecond),
-    p50: quantile(sorted, 0.5),
-    p99: quantile(sorted, 0.99),
+    p50: latency.p50,
+    p99: latency.p99,
     cpu: median(s.cpuMsPerRequest),
   };
 });

@@ -2,10 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
-const ROOT = resolve(import.meta.dirname, "..");
+export const ROOT = resolve(import.meta.dirname, "..");
 
 export interface Child {
-  name: string;
   pid: number;
   port: number;
   origin: string;
@@ -24,6 +23,26 @@ process.on("exit", () => {
   for (const p of running) p.kill("SIGKILL");
 });
 
+/** Kills `proc` when the benchmark exits, however it exits: no child outlives a run. */
+export function killOnExit(proc: ChildProcess): ChildProcess {
+  running.add(proc);
+  proc.once("exit", () => running.delete(proc));
+  return proc;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (Linux). */
+export function cpuMsOf(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks; the command name may hold spaces, so
+    // count from the closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Starts `bench/<script>` in its own Node process and waits for its `{"port":N}` line. */
 export async function startChild(script: string, env: Record<string, string> = {}): Promise<Child> {
   // For the hookd service only (not the others): HOOKD_BENCH_PROFILE=DIR writes a CPU profile
@@ -41,7 +60,7 @@ export async function startChild(script: string, env: Record<string, string> = {
     // stdout: hookd's result log, discarded (it is still serialized and written, as in production).
     stdio: ["pipe", "ignore", "pipe"],
   });
-  running.add(proc);
+  killOnExit(proc);
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`bench: could not start ${script}`);
   const port = await new Promise<number>((ok, fail) => {
@@ -61,7 +80,6 @@ export async function startChild(script: string, env: Record<string, string> = {
     );
   });
   return {
-    name: script,
     pid,
     port,
     origin: `http://127.0.0.1:${port}`,
@@ -71,20 +89,13 @@ export async function startChild(script: string, env: Record<string, string> = {
         Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
       return { rssMiB: kib("VmRSS") / 1024, peakMiB: kib("VmHWM") / 1024 };
     },
-    cpuMs() {
-      // Fields 14 and 15 (utime, stime) in clock ticks; the command name may hold spaces, so
-      // count from the closing parenthesis.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-    },
+    cpuMs: () => cpuMsOf(pid),
     stop() {
       return new Promise<void>((done) => {
         if (proc.exitCode !== null) return done();
         const kill = setTimeout(() => proc.kill("SIGKILL"), 5000);
         proc.once("exit", () => {
           clearTimeout(kill);
-          running.delete(proc);
           done();
         });
         proc.stdin?.end();

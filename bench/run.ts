@@ -11,6 +11,7 @@ import { benchConcurrency, printConcurrency } from "./concurrency.ts";
 import { benchDeadline, printDeadline } from "./deadline.ts";
 import { benchDispatch, type DispatchFigures, printDispatch, printDispatchRuns } from "./dispatch.ts";
 import { type Child, openFileLimit, startChild } from "./processes.ts";
+import { int } from "./support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -25,20 +26,15 @@ const { values } = parseArgs({
   },
 });
 const only = new Set(values.only.split(","));
-const int = (name: string, text: string) => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`bench: --${name} must be a whole number ≥ 1, got "${text}"`);
-  return n;
-};
 const hooks = int("hooks", values.hooks);
 const repeat = int("repeat", values.repeat);
 
 // 5,000 sockets on each side of each process (client→service, service→target).
 const needed = hooks + 200;
-if (openFileLimit() < needed) {
+const limit = openFileLimit();
+if (limit < needed) {
   console.error(
-    `bench: the open-file limit is ${openFileLimit()}, ${needed} are needed: run \`ulimit -n 20000\` first`,
+    `bench: the open-file limit is ${limit}, ${needed} are needed: run \`ulimit -n 20000\` first`,
   );
   process.exit(2);
 }

@@ -2,7 +2,8 @@
 # Starts a private Docker engine for the tests and imports the busybox test image.
 #   scripts/test-docker.sh start   → prints DOCKER_HOST=unix://… on its last line
 #   scripts/test-docker.sh stop
-# Needs root, and Debian's docker.io and busybox-static (apt-get install -y docker.io busybox-static).
+# Needs root, and Debian's docker.io and busybox-static (apt-get install -y docker.io busybox-static);
+# the rest of the test suite needs openssl too (.ci/run installs all three).
 # No registry is reachable: the image `hookd-test/busybox:latest` is imported from a local rootfs tar.
 set -euo pipefail
 DIR=${HOOKD_TEST_DOCKER_DIR:-/tmp/hookd-test-docker}
