@@ -1,6 +1,6 @@
 import {
   CfnOutput,
-  Duration,
+  type Duration,
   aws_events as events,
   Fn,
   SecretValue,
@@ -15,7 +15,7 @@ import { EcsTaskEvents } from "./ecs-task-events.ts";
 import { CLUSTER_ARN, HOOKD_URL, valueOrParameter } from "./settings.ts";
 
 /** The route an API destination posts ECS events to (contract §3). */
-export const ECS_EVENTS_PATH = "/v1/events/ecs";
+const ECS_EVENTS_PATH = "/v1/events/ecs";
 
 export interface HookdApiDestinationStackProps extends StackProps {
   /**
@@ -80,14 +80,11 @@ export class HookdApiDestinationStack extends Stack {
     });
     this.taskEvents.rule.addTarget(
       // The assertion only bridges a jsii typing quirk under exactOptionalPropertyTypes.
-      new targets.ApiDestination(this.apiDestination as events.IApiDestination, {
-        deadLetterQueue: this.taskEvents.deadLetterQueue,
-        // Not EventBridge's 24 h: a late event describes a task as it was (its IP may be another's now).
-        maxEventAge: props.maxEventAge ?? Duration.minutes(30),
-        retryAttempts: props.retryAttempts ?? 20,
-      }),
+      new targets.ApiDestination(
+        this.apiDestination as events.IApiDestination,
+        this.taskEvents.targetOptions(props.retryAttempts ?? 20, props.maxEventAge),
+      ),
     );
-    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.taskEvents.deadLetterQueue.queueUrl });
     new CfnOutput(this, "ApiDestinationArn", { value: this.apiDestination.apiDestinationArn });
   }
 
@@ -103,7 +100,7 @@ export class HookdApiDestinationStack extends Stack {
 }
 
 /** `https://host[/base]` + `/v1/events/ecs`; a literal URL is checked here rather than at deploy time. */
-export function ecsEventsEndpoint(hookdUrl: string): string {
+function ecsEventsEndpoint(hookdUrl: string): string {
   if (Token.isUnresolved(hookdUrl)) return Fn.join("", [hookdUrl, ECS_EVENTS_PATH]);
   let url: URL;
   try {

@@ -1,8 +1,14 @@
-import { Duration, aws_events as events, aws_sqs as sqs } from "aws-cdk-lib";
+import { CfnOutput, Duration, aws_events as events, Stack, aws_sqs as sqs } from "aws-cdk-lib";
 import { Construct } from "constructs";
 
+/**
+ * How long an undelivered event is retried before it goes to the dead-letter queue. Not
+ * EventBridge's 24 h: a late event describes a task as it was (its IP may be another's now).
+ */
+export const DEFAULT_MAX_EVENT_AGE = Duration.minutes(30);
+
 /** The event hookd reads (contract §3, `POST /v1/events/ecs`). */
-export const ECS_TASK_STATE_CHANGE = "ECS Task State Change";
+const ECS_TASK_STATE_CHANGE = "ECS Task State Change";
 
 export interface EcsTaskEventsProps {
   /** Only this cluster's task events; every cluster of the account and region when absent. */
@@ -36,5 +42,11 @@ export class EcsTaskEvents extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+    new CfnOutput(Stack.of(this), "DeadLetterQueueUrl", { value: this.deadLetterQueue.queueUrl });
+  }
+
+  /** The rule target's delivery settings: this dead-letter queue, the event age, the retries. */
+  targetOptions(retryAttempts: number, maxEventAge: Duration = DEFAULT_MAX_EVENT_AGE) {
+    return { deadLetterQueue: this.deadLetterQueue, maxEventAge, retryAttempts };
   }
 }

@@ -1,7 +1,7 @@
 import { Arn, ArnFormat, aws_iam as iam, type Stack } from "aws-cdk-lib";
 
 /** `arn:…:task/<cluster name>/*`: the tasks of one cluster (long ARN format, the default since 2021). */
-export function clusterTasksArn(stack: Stack, clusterArn: string): string {
+function clusterTasksArn(stack: Stack, clusterArn: string): string {
   const cluster = Arn.split(clusterArn, ArnFormat.SLASH_RESOURCE_NAME);
   return Arn.format(
     {

@@ -4,10 +4,10 @@ import { AssetHashType, DockerImage, aws_lambda as lambda } from "aws-cdk-lib";
 import { buildSync } from "esbuild";
 
 /** The repository's root, two levels above infra/lib. */
-export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 /** The Lambda entry of hookd: it takes Function URL / API Gateway requests and raw EventBridge events. */
-export const LAMBDA_ENTRY = join(REPO_ROOT, "src", "entry", "lambda.ts");
+const LAMBDA_ENTRY = join(REPO_ROOT, "src", "entry", "lambda.ts");
 
 /** The handler of the bundle made by bundleLambdaEntry: `index.mjs`, export `handler`. */
 export const LAMBDA_HANDLER = "index.handler";

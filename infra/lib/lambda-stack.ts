@@ -10,7 +10,7 @@ import {
   aws_events_targets as targets,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { EcsTaskEvents } from "./ecs-task-events.ts";
+import { DEFAULT_MAX_EVENT_AGE, EcsTaskEvents } from "./ecs-task-events.ts";
 import { ecsTaskPolicyStatements } from "./ecs-task-permissions.ts";
 import { bundleLambdaEntry, LAMBDA_HANDLER } from "./lambda-bundle.ts";
 import { CLUSTER_ARN, valueOrParameter } from "./settings.ts";
@@ -75,7 +75,7 @@ export class HookdLambdaStack extends Stack {
       clusterArn,
       description: "ECS task state changes, to the hookd Lambda function",
     });
-    const maxEventAge = props.maxEventAge ?? Duration.minutes(30);
+    const maxEventAge = props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE;
     const logGroup = new logs.LogGroup(this, "Logs", { retention: logs.RetentionDays.ONE_MONTH });
     this.function = new lambda.Function(this, "Function", {
       description: "hookd: lifecycle hooks for ECS tasks",
@@ -98,11 +98,7 @@ export class HookdLambdaStack extends Stack {
     }
     // These retries cover delivery to Lambda (throttling, service errors), not the function's errors.
     this.taskEvents.rule.addTarget(
-      new targets.LambdaFunction(this.function, {
-        deadLetterQueue: this.taskEvents.deadLetterQueue,
-        maxEventAge,
-        retryAttempts: 4,
-      }),
+      new targets.LambdaFunction(this.function, this.taskEvents.targetOptions(4, maxEventAge)),
     );
     if (props.functionUrl === true) {
       if (props.tokenSecret === undefined) {
@@ -114,7 +110,6 @@ export class HookdLambdaStack extends Stack {
     }
     new CfnOutput(this, "FunctionName", { value: this.function.functionName });
     new CfnOutput(this, "LogGroupName", { value: logGroup.logGroupName });
-    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.taskEvents.deadLetterQueue.queueUrl });
   }
 
   private functionEnvironment(props: HookdLambdaStackProps): Record<string, string> {
