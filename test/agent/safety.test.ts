@@ -1,7 +1,7 @@
 import { Client } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
-import { runCli, startCli } from "../support/cli.ts";
+import { runCli, startHookd } from "../support/cli.ts";
 import { until } from "../support/wait.ts";
 import { memoryLog, postExec } from "./helpers.ts";
 
@@ -127,13 +127,8 @@ describe("hookd agent: the command line", () => {
   });
 
   it("serves execs, and on SIGTERM answers the running one before it exits 0", async () => {
-    const { child, match } = await startCli(
-      ["agent", "--mode", "local", "--port", "0"],
-      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
-      { HOOKD_AGENT_TOKEN: "cli-secret" },
-    );
-    const url = match[1] ?? "";
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const p = startHookd(["agent", "--mode", "local", "--port", "0"], { HOOKD_AGENT_TOKEN: "cli-secret" });
+    const url = (await p.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] ?? "";
     const running = postExec(
       url,
       { command: ["sh", "-c", "sleep 1; echo done"], timeoutMs: 5000 },
@@ -144,9 +139,13 @@ describe("hookd agent: the command line", () => {
       const health = (await (await fetch(`${url}/healthz`)).json()) as { running: number };
       return health.running === 1;
     });
-    child.kill("SIGTERM");
-    const answer = await running;
-    expect(answer.json).toMatchObject({ exitCode: 0, output: "done\n" });
-    expect(await exited).toBe(0);
+    try {
+      p.child.kill("SIGTERM");
+      const answer = await running;
+      expect(answer.json).toMatchObject({ exitCode: 0, output: "done\n" });
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.child.kill("SIGKILL");
+    }
   });
 });

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lifecycleJsonSchema } from "../../src/spec/json-schema.ts";
 import { VERSION } from "../../src/version.ts";
-import { runCli, startCli } from "../support/cli.ts";
+import { runCli, startHookd } from "../support/cli.ts";
 import { startTarget } from "../support/servers.ts";
 import { until } from "../support/wait.ts";
 
@@ -77,12 +77,10 @@ describe("hookd serve", () => {
       setTimeout(() => res.writeHead(200).end("late"), 800);
     });
     // Commas and blanks alone are no token either: the service says so.
-    const { child, match, output } = await startCli(["serve", "--port", "0"], /listening on (http:\/\/\S+)/, {
-      HOOKD_TOKEN: " , ",
-    });
+    const p = startHookd(["serve", "--port", "0"], { HOOKD_TOKEN: " , " });
     try {
-      expect(output.stderr).toMatch(/HOOKD_TOKEN is not set.*loopback only/);
-      const url = match[1] ?? "";
+      const url = (await p.waitForStderr(/listening on (http:\/\/\S+)/))[1] ?? "";
+      expect(p.stderr.join("\n")).toMatch(/HOOKD_TOKEN is not set.*loopback only/);
       const pending = fetch(`${url}/v1/hooks/run`, {
         method: "POST",
         body: JSON.stringify({
@@ -93,21 +91,18 @@ describe("hookd serve", () => {
       });
       // SIGTERM once the hook is in flight (its request reached the target), not after a guess.
       await until("the hook's request at the target", () => target.requests.length === 1);
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
+      p.child.kill("SIGTERM");
       const res = await pending;
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ outcome: "succeeded", output: "late" });
-      expect(await exited).toBe(0);
-      const line = output.stdout.split("\n").find((l) => l.includes('"msg":"hook"'));
-      expect(line).toBeDefined();
-      expect(JSON.parse(line ?? "{}")).toMatchObject({
+      expect(await p.exited).toBe(0);
+      expect(p.lines.find((l) => l.msg === "hook")).toMatchObject({
         phase: "postStart",
         container: "slow",
         outcome: "succeeded",
       });
     } finally {
-      child.kill("SIGKILL");
+      p.child.kill("SIGKILL");
       await target.close();
     }
   });

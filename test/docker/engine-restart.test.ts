@@ -2,10 +2,11 @@ import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HookdProcess } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { sleep, until } from "../support/wait.ts";
-import { type HookdProcess, removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
+import { removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
 
 const run = promisify(execFile);
 const SCRIPT = resolve(import.meta.dirname, "../../scripts/test-docker.sh");

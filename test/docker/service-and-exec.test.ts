@@ -1,15 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type HookdProcess, startHookd } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { sleep } from "../support/wait.ts";
 import {
   docker,
-  type HookdProcess,
   inspectState,
   removeContainers,
   runContainer,
   SHORT_GRACE,
-  startHookd,
   startWatcher,
   uniqueName,
 } from "./support.ts";

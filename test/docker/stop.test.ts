@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startHookd } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
-import { docker, inspectState, removeContainers, runContainer, startHookd, uniqueName } from "./support.ts";
+import { docker, inspectState, removeContainers, runContainer, uniqueName } from "./support.ts";
 
 /** `/drain…` answers 200 after noting whether the container was still running; `/fail…` 500; `/hang…` never. */
 let target: TestTarget;

@@ -2,11 +2,10 @@ import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
+import { type HookdProcess, type JsonLine, startHookd } from "../support/cli.ts";
 import { TEST_IMAGE } from "../support/docker.ts";
-import { sleep } from "../support/wait.ts";
 
 const run = promisify(execFile);
-const HOOKD = resolve(import.meta.dirname, "../../bin/hookd.mjs");
 
 /** Exits on SIGTERM at once, so that stops in tests are quick. */
 export const TRAPPING_SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
@@ -56,100 +55,6 @@ export async function inspectState(
 
 export async function removeContainers(host: string, names: string[]): Promise<void> {
   if (names.length > 0) await docker(host, ["rm", "-f", ...names]).catch(() => undefined);
-}
-
-export type JsonLine = Record<string, unknown> & { event?: string; container?: string };
-
-/** A `hookd …` process whose stdout/stderr JSON lines are collected as they come. */
-export interface HookdProcess {
-  lines: JsonLine[];
-  stderr: string[];
-  child: ChildProcessWithoutNullStreams;
-  exited: Promise<number | null>;
-  waitFor(what: string, match: (l: JsonLine) => boolean, timeoutMs?: number): Promise<JsonLine>;
-  /** The first match of `pattern` in a plain-text stderr line (`hookd serve`, `hookd agent`). */
-  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
-  stop(): Promise<number | null>;
-}
-
-export function startHookd(args: string[], env: Record<string, string>): HookdProcess {
-  const child = spawn(process.execPath, [HOOKD, ...args], { env: { ...process.env, ...env } });
-  const lines: JsonLine[] = [];
-  const stderr: string[] = [];
-  const waiters = new Set<() => void>();
-  const collect = (stream: NodeJS.ReadableStream, into: (line: string) => void) => {
-    let pending = "";
-    stream.on("data", (chunk: Buffer) => {
-      pending += chunk.toString();
-      const parts = pending.split("\n");
-      pending = parts.pop() ?? "";
-      for (const p of parts) if (p.trim() !== "") into(p);
-      for (const w of waiters) w();
-    });
-  };
-  collect(child.stdout, (l) => {
-    try {
-      lines.push(JSON.parse(l) as JsonLine);
-    } catch {
-      lines.push({ event: "text", text: l });
-    }
-  });
-  collect(child.stderr, (l) => {
-    stderr.push(l);
-    try {
-      lines.push(JSON.parse(l) as JsonLine);
-    } catch {
-      // plain text on stderr
-    }
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return {
-    lines,
-    stderr,
-    child,
-    exited,
-    waitFor(what, match, timeoutMs = 30_000) {
-      return new Promise((resolvePromise, reject) => {
-        const check = () => {
-          const found = lines.find(match);
-          if (!found) return;
-          cleanup();
-          resolvePromise(found);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(
-              `timed out waiting for ${what}; output so far:\n${stderr.join("\n")}\n${lines.map((l) => JSON.stringify(l)).join("\n")}`,
-            ),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-    async waitForStderr(pattern, timeoutMs = 30_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        for (const l of stderr) {
-          const m = pattern.exec(l);
-          if (m) return m;
-        }
-        if (Date.now() > end || child.exitCode !== null) {
-          throw new Error(`no stderr line matching ${pattern}; stderr:\n${stderr.join("\n")}`);
-        }
-        await sleep(50);
-      }
-    },
-    async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      return await exited;
-    },
-  };
 }
 
 /** `hookd docker watch --json`, once it says it is watching. */

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { HookdProcess } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { sleep, until } from "../support/wait.ts";
 import {
   docker,
-  type HookdProcess,
   hookLines,
   inspectState,
   removeContainers,

@@ -30,37 +30,111 @@ export function runCli(
   });
 }
 
-/** Starts a long-running `hookd …` and waits until its stderr matches `ready`. */
-export function startCli(
-  args: string[],
-  ready: RegExp,
-  env: Record<string, string> = {},
-): Promise<{
+/** JSON lines of a `hookd` child (stdout, and stderr where they are JSON). */
+export type JsonLine = Record<string, unknown> & { event?: string; container?: string };
+
+/** A `hookd …` process whose stdout/stderr JSON lines are collected as they come. */
+export interface HookdProcess {
+  lines: JsonLine[];
+  stderr: string[];
   child: ChildProcessWithoutNullStreams;
-  match: RegExpExecArray;
-  output: { stdout: string; stderr: string };
-}> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [HOOKD_BIN, ...args], { env: { ...process.env, ...env } });
-    const output = { stdout: "", stderr: "" };
-    const timer = setTimeout(
-      () => fail(new Error(`hookd ${args.join(" ")} not ready: ${output.stderr}`)),
-      20_000,
-    );
-    child.stdout.on("data", (c: Buffer) => {
-      output.stdout += c.toString();
+  exited: Promise<number | null>;
+  waitFor(what: string, match: (l: JsonLine) => boolean, timeoutMs?: number): Promise<JsonLine>;
+  /** The first match of `pattern` in a plain-text stderr line (`hookd serve`, `hookd agent`). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  stop(): Promise<number | null>;
+}
+
+export function startHookd(args: string[], env: Record<string, string>): HookdProcess {
+  const child = spawn(process.execPath, [HOOKD_BIN, ...args], { env: { ...process.env, ...env } });
+  const lines: JsonLine[] = [];
+  const stderr: string[] = [];
+  const waiters = new Set<() => void>();
+  const collect = (stream: NodeJS.ReadableStream, into: (line: string) => void) => {
+    let pending = "";
+    stream.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      const parts = pending.split("\n");
+      pending = parts.pop() ?? "";
+      for (const p of parts) if (p.trim() !== "") into(p);
+      for (const w of waiters) w();
     });
-    child.stderr.on("data", (c: Buffer) => {
-      output.stderr += c.toString();
-      const match = ready.exec(output.stderr);
-      if (match) {
-        clearTimeout(timer);
-        done({ child, match, output });
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`hookd ${args.join(" ")} exited ${code}: ${output.stderr}`));
-    });
+  };
+  collect(child.stdout, (l) => {
+    try {
+      lines.push(JSON.parse(l) as JsonLine);
+    } catch {
+      lines.push({ event: "text", text: l });
+    }
   });
+  collect(child.stderr, (l) => {
+    stderr.push(l);
+    try {
+      lines.push(JSON.parse(l) as JsonLine);
+    } catch {
+      // plain text on stderr
+    }
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return {
+    lines,
+    stderr,
+    child,
+    exited,
+    waitFor(what, match, timeoutMs = 30_000) {
+      return new Promise((resolvePromise, reject) => {
+        const check = () => {
+          const found = lines.find(match);
+          if (!found) return;
+          cleanup();
+          resolvePromise(found);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new Error(
+              `timed out waiting for ${what}; output so far:\n${stderr.join("\n")}\n${lines.map((l) => JSON.stringify(l)).join("\n")}`,
+            ),
+          );
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    waitForStderr(pattern, timeoutMs = 30_000) {
+      return new Promise((resolvePromise, reject) => {
+        const check = () => {
+          for (const l of stderr) {
+            const m = pattern.exec(l);
+            if (m) {
+              cleanup();
+              resolvePromise(m);
+              return;
+            }
+          }
+          if (child.exitCode !== null) fail(`hookd exited (${child.exitCode})`);
+        };
+        const fail = (why: string) => {
+          cleanup();
+          reject(new Error(`no stderr line matching ${pattern} (${why}); stderr:\n${stderr.join("\n")}`));
+        };
+        const timer = setTimeout(() => fail("timed out"), timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        void exited.then(check);
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return await exited;
+    },
+  };
 }
