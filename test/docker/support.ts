@@ -1,6 +1,5 @@
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { type HookdProcess, type JsonLine, startHookd } from "../support/cli.ts";
 import { TEST_IMAGE } from "../support/docker.ts";
