@@ -2,6 +2,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
+import { testDockerEngine } from "../test/support/docker-engine.ts";
 import { killOnExit, ROOT } from "./processes.ts";
 
 export { ROOT };
@@ -9,13 +10,7 @@ export const run = promisify(execFile);
 
 /** DOCKER_HOST, else the private engine of scripts/test-docker.sh (started if needed). */
 export async function dockerHost(): Promise<string> {
-  if (process.env.DOCKER_HOST) return process.env.DOCKER_HOST;
-  const { stdout } = await run("bash", [resolve(ROOT, "scripts/test-docker.sh"), "start"], {
-    timeout: 120_000,
-  });
-  const host = /DOCKER_HOST=(\S+)/.exec(stdout)?.[1];
-  if (!host) throw new Error(`scripts/test-docker.sh printed no DOCKER_HOST: ${stdout}`);
-  return host;
+  return process.env.DOCKER_HOST || (await testDockerEngine("start"));
 }
 
 /**

@@ -153,14 +153,16 @@ describe("project invariants", () => {
 
 describe("docs", () => {
   const shared = resolve(import.meta.dirname, "../../../shared/CONTRACT.md");
-  it("docs/CONTRACT.md is the project's shared contract", () => {
+  it("docs/CONTRACT.md is the project's shared contract", (ctx) => {
     const copy = readFileSync(resolve(import.meta.dirname, "../../docs/CONTRACT.md"), "utf8");
     let source: string;
     try {
       source = readFileSync(shared, "utf8");
     } catch {
-      // Outside the project's workspace (a plain clone) there is nothing to compare against.
       if (process.env.CI) throw new Error(`${shared} is missing under CI`);
+      // Outside the project's workspace (a plain clone) there is nothing to compare against:
+      // reported as skipped, not passed.
+      ctx.skip(`${shared} is not here (a plain clone)`);
       return;
     }
     expect(copy).toBe(source);

@@ -1,25 +1,15 @@
-import { execFile } from "node:child_process";
-import { resolve } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HookdProcess } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
+import { testDockerEngine } from "../support/docker-engine.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { sleep, until } from "../support/wait.ts";
 import { removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
 
-const run = promisify(execFile);
-const SCRIPT = resolve(import.meta.dirname, "../../scripts/test-docker.sh");
 /** An engine of this test's own: restarting it does not disturb the other Docker tests. */
 const ENGINE_DIR = "/tmp/hookd-test-docker-engine-restart";
 
-async function engine(action: "start" | "stop"): Promise<string> {
-  const { stdout } = await run("bash", [SCRIPT, action], {
-    env: { ...process.env, HOOKD_TEST_DOCKER_DIR: ENGINE_DIR },
-    timeout: 120_000,
-  });
-  return /DOCKER_HOST=(\S+)/.exec(stdout)?.[1] ?? "";
-}
+const engine = (action: "start" | "stop") => testDockerEngine(action, ENGINE_DIR);
 
 describe("hookd docker watch across an engine restart", () => {
   let host = "";

@@ -1,5 +1,5 @@
 import type { LambdaEvent } from "hono/aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type FakeEcs, fakeEcsEnv, startFakeEcs } from "../support/fake-ecs.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { fixture, lifecycleLabel, runningEvent, TOKEN, taskOf } from "./harness.ts";
@@ -61,7 +61,8 @@ describe("Lambda entry", () => {
       // Slow enough that a handler returning before its hooks finish would be caught.
       setTimeout(() => res.writeHead(req.url === "/fail" ? 500 : 200).end(), 200);
     });
-    Object.assign(process.env, fakeEcsEnv(fake), { HOOKD_TOKEN: TOKEN });
+    // The entry reads process.env when it loads; restored after the file (vi.unstubAllEnvs).
+    for (const [k, v] of Object.entries({ ...fakeEcsEnv(fake), HOOKD_TOKEN: TOKEN })) vi.stubEnv(k, v);
     lambda = await import("../../src/entry/lambda.ts");
     arn = "arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:1";
     fake.putTaskDefinition(arn, [
@@ -75,6 +76,7 @@ describe("Lambda entry", () => {
     ]);
   });
   afterAll(async () => {
+    vi.unstubAllEnvs();
     await fake.close();
     await target.close();
   });
