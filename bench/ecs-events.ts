@@ -21,7 +21,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
-import { fakeEcsEnv, startFakeEcs } from "../test/support/fake-ecs.ts";
+import { startFakeEcs } from "../test/support/fake-ecs.ts";
+import { fakeEcsEnv } from "../test/support/fake-ecs-env.ts";
 import { TOKEN } from "./client.ts";
 import { cpuMsOf } from "./processes.ts";
 import { int, median, spawnHookdHttp, summary } from "./support.ts";
@@ -91,7 +92,7 @@ await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
 const targetPort = (target.address() as AddressInfo).port;
 const svc = await startService({
   ...process.env,
-  ...fakeEcsEnv(fake),
+  ...fakeEcsEnv(fake.url),
   HOOKD_TOKEN: TOKEN,
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 });

@@ -5,8 +5,10 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeServer } from "../../src/entry/node.ts";
 import { type FakeEcs, startFakeEcs } from "../support/fake-ecs.ts";
+import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
 import { contentTypes, type FuzzBody, mutatedBodies, strayBodies } from "../support/fuzz-bodies.ts";
 import { CLUSTER, TASK, TASK_DEF, validBodies } from "../support/fuzz-routes.ts";
+import { lifecycleLabel } from "../support/labels.ts";
 import { closedLoopbackPort, expectContractAnswer, send } from "../support/raw-http.ts";
 import { startService } from "../support/servers.ts";
 import { sleep } from "../support/wait.ts";
@@ -48,11 +50,7 @@ describe("property: malformed input at every route never makes a 5xx", () => {
     const port = await closedLoopbackPort();
     routes = validBodies(port);
     ecs = await startFakeEcs();
-    const labels = {
-      "hookd.lifecycle": JSON.stringify({
-        postStart: { httpGet: { port, host: "127.0.0.1" }, timeoutSeconds: 1 },
-      }),
-    };
+    const labels = lifecycleLabel({ postStart: { httpGet: { port, host: "127.0.0.1" }, timeoutSeconds: 1 } });
     ecs.putTaskDefinition(TASK_DEF, [{ name: "web", dockerLabels: labels, stopTimeout: 2 }]);
     ecs.putTask({
       taskArn: TASK,
@@ -67,10 +65,7 @@ describe("property: malformed input at every route never makes a 5xx", () => {
     svc = await startService({
       HOOKD_TOKEN: TOKEN,
       HOOKD_AGENT_URL: `http://127.0.0.1:${port}`,
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "fuzz",
-      AWS_SECRET_ACCESS_KEY: "fuzz",
-      AWS_ENDPOINT_URL_ECS: ecs.url,
+      ...fakeEcsEnv(ecs.url),
     });
     // Thousands of hook log lines (some a megabyte long) would drown the test output: count them instead.
     process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {

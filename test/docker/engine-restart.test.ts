@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HookdProcess } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
 import { testDockerEngine } from "../support/docker-engine.ts";
+import { lifecycleLabel } from "../support/labels.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { sleep, until } from "../support/wait.ts";
 import { removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
@@ -35,11 +36,8 @@ describe("hookd docker watch across an engine restart", () => {
     watcher = await startWatcher(host);
     const w = watcher;
     const hooksFor = (name: string) => target.requests.filter((r) => r.url === `/warm/${name}`).length;
-    const label = (name: string) => ({
-      "hookd.lifecycle": JSON.stringify({
-        postStart: { httpGet: { path: `/warm/${name}`, port: target.port } },
-      }),
-    });
+    const label = (name: string) =>
+      lifecycleLabel({ postStart: { httpGet: { path: `/warm/${name}`, port: target.port } } });
 
     const before = uniqueName("before-restart");
     containers.push(before);

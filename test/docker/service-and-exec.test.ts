@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type HookdProcess, startHookd } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
+import { lifecycleLabel } from "../support/labels.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { sleep } from "../support/wait.ts";
 import {
@@ -17,7 +18,6 @@ const TOKEN = "svc-token-for-docker-tests";
 const AGENT_TOKEN = "agent-token-for-docker-tests";
 
 let target: TestTarget;
-const lifecycle = (spec: unknown) => ({ "hookd.lifecycle": JSON.stringify(spec) });
 const httpGet = (path: string) => ({ httpGet: { path, port: target.port } });
 const writeMarker = (text: string) => ({
   exec: { command: ["sh", "-c", `echo ${text} > /tmp/hookd-marker`] },
@@ -59,7 +59,7 @@ describe("hookd docker watch: exec through the agent, and --service against hook
     processes.push(watcher);
     const name = uniqueName("exec");
     containers.push(name);
-    await runContainer(host, name, lifecycle({ postStart: writeMarker("warmed-in-process") }));
+    await runContainer(host, name, lifecycleLabel({ postStart: writeMarker("warmed-in-process") }));
 
     const line = await watcher.waitFor(
       "the exec postStart",
@@ -90,10 +90,10 @@ describe("hookd docker watch: exec through the agent, and --service against hook
     const broken = uniqueName("svc-fail");
     containers.push(web, worker, broken);
     await Promise.all([
-      runContainer(host, web, lifecycle({ postStart: httpGet(`/warm/${web}`) })),
-      runContainer(host, worker, lifecycle({ postStart: writeMarker("warmed-by-service") })),
+      runContainer(host, web, lifecycleLabel({ postStart: httpGet(`/warm/${web}`) })),
+      runContainer(host, worker, lifecycleLabel({ postStart: writeMarker("warmed-by-service") })),
       runContainer(host, broken, {
-        ...lifecycle({ postStart: httpGet("/fail") }),
+        ...lifecycleLabel({ postStart: httpGet("/fail") }),
         ...SHORT_GRACE,
         "hookd.restart-policy": "Never",
       }),
@@ -119,7 +119,7 @@ describe("hookd docker watch: exec through the agent, and --service against hook
     processes.push(watcher);
     const name = uniqueName("svc-401");
     containers.push(name);
-    await runContainer(host, name, lifecycle({ postStart: httpGet("/fail") }));
+    await runContainer(host, name, lifecycleLabel({ postStart: httpGet("/fail") }));
     const error = await watcher.waitFor("the error", (l) => l.event === "error" && l.container === name);
     expect(error.message).toContain(`postStart not run: service ${service} answered 401`);
     await sleep(300);

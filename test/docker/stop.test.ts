@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startHookd } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
+import { lifecycleLabel } from "../support/labels.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { docker, inspectState, removeContainers, runContainer, uniqueName } from "./support.ts";
 
@@ -9,8 +10,7 @@ let target: TestTarget;
 const runningAtPreStop = new Map<string, string>();
 let host = "";
 
-const lifecycle = (spec: unknown) => ({ "hookd.lifecycle": JSON.stringify(spec) });
-const preStop = (path: string) => lifecycle({ preStop: { httpGet: { path, port: target.port } } });
+const preStop = (path: string) => lifecycleLabel({ preStop: { httpGet: { path, port: target.port } } });
 
 async function hookdStop(args: string[]) {
   const p = startHookd(["docker", "stop", "--json", ...args], { DOCKER_HOST: host });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { HookdProcess } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
+import { lifecycleLabel } from "../support/labels.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { sleep, until } from "../support/wait.ts";
 import {
@@ -20,7 +21,6 @@ let target: TestTarget;
 const arrivals: Array<{ url: string; at: number }> = [];
 const requestsTo = (path: string) => target.requests.filter((r: IncomingMessage) => r.url === path);
 
-const lifecycle = (spec: unknown) => ({ "hookd.lifecycle": JSON.stringify(spec) });
 const httpGet = (path: string) => ({ httpGet: { path, port: target.port } });
 
 describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
@@ -58,7 +58,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     const plain = uniqueName("plain");
     containers.push(web, plain);
     const started = Date.now();
-    await runContainer(host, web, lifecycle({ postStart: httpGet(`/warm/${web}`) }));
+    await runContainer(host, web, lifecycleLabel({ postStart: httpGet(`/warm/${web}`) }));
     await runContainer(host, plain, { "other.label": "x" });
 
     const line = await watcher.waitFor(
@@ -89,7 +89,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     const name = uniqueName("always");
     containers.push(name);
     await runContainer(host, name, {
-      ...lifecycle({ postStart: httpGet(`/fail/${name}`), preStop: httpGet(`/drain/${name}`) }),
+      ...lifecycleLabel({ postStart: httpGet(`/fail/${name}`), preStop: httpGet(`/drain/${name}`) }),
       ...SHORT_GRACE,
       "hookd.restart-policy": "Always",
     });
@@ -123,7 +123,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
       host,
       name,
       {
-        ...lifecycle({ postStart: httpGet(`/fail/${name}`) }),
+        ...lifecycleLabel({ postStart: httpGet(`/fail/${name}`) }),
         ...SHORT_GRACE,
         "hookd.restart-policy": "Never",
       },
@@ -144,7 +144,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     const name = uniqueName("timeout");
     containers.push(name);
     await runContainer(host, name, {
-      ...lifecycle({ postStart: { ...httpGet(`/hang/${name}`), timeoutSeconds: 1 } }),
+      ...lifecycleLabel({ postStart: { ...httpGet(`/hang/${name}`), timeoutSeconds: 1 } }),
       "hookd.restart-policy": "Never",
     });
     const hook = await watcher.waitFor("the postStart", (l) => l.event === "hook" && l.container === name);
@@ -162,7 +162,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     await runContainer(
       host,
       name,
-      { ...lifecycle({ postStart: httpGet(`/fail/${name}`) }), ...SHORT_GRACE },
+      { ...lifecycleLabel({ postStart: httpGet(`/fail/${name}`) }), ...SHORT_GRACE },
       {
         restart: "on-failure",
       },
@@ -180,7 +180,7 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     const watcher = await sharedWatcher(host);
     const name = uniqueName("badlabel");
     containers.push(name);
-    await runContainer(host, name, lifecycle({ postStart: { tcpSocket: { port: 80 } } }));
+    await runContainer(host, name, lifecycleLabel({ postStart: { tcpSocket: { port: 80 } } }));
     const error = await watcher.waitFor("the error", (l) => l.event === "error" && l.container === name);
     expect(error.message).toContain(
       "postStart not run: service in-process answered 400: a hookd label is invalid",
@@ -198,12 +198,12 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     const before = uniqueName("before");
     const after = uniqueName("after");
     containers.push(before, after);
-    await runContainer(host, before, lifecycle({ postStart: httpGet(`/warm/${before}`) }));
+    await runContainer(host, before, lifecycleLabel({ postStart: httpGet(`/warm/${before}`) }));
     await first.waitFor("the first postStart", (l) => l.event === "hook" && l.container === before);
     expect(await first.stop()).toBe(0);
 
     watcher = await startWatcher(host);
-    await runContainer(host, after, lifecycle({ postStart: httpGet(`/warm/${after}`) }));
+    await runContainer(host, after, lifecycleLabel({ postStart: httpGet(`/warm/${after}`) }));
     await watcher.waitFor(
       "the second container's postStart",
       (l) => l.event === "hook" && l.container === after,

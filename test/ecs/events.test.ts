@@ -336,7 +336,7 @@ describe("POST /v1/events/ecs", () => {
     const arn = h.taskDefinition([
       {
         name: "FargateApp",
-        dockerLabels: { "hookd.lifecycle": JSON.stringify({ postStart: { tcpSocket: { port: 1 } } }) },
+        dockerLabels: lifecycleLabel({ postStart: { tcpSocket: { port: 1 } } }),
       },
     ]);
     const event = h.running(arn);

@@ -7,9 +7,9 @@ import {
   type FakeContainerDefinition,
   type FakeEcs,
   type FakeTask,
-  fakeEcsEnv,
   startFakeEcs,
 } from "../support/fake-ecs.ts";
+import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
 import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -79,9 +79,7 @@ export function taskOf(event: EcsEvent): FakeTask {
   };
 }
 
-export function lifecycleLabel(lifecycle: Record<string, unknown>, extra: Record<string, string> = {}) {
-  return { "hookd.lifecycle": JSON.stringify(lifecycle), ...extra };
-}
+export { lifecycleLabel } from "../support/labels.ts";
 
 export interface EcsHarness {
   fake: FakeEcs;
@@ -101,7 +99,7 @@ let revision = 0;
 export async function startEcsHarness(env: Record<string, string> = {}): Promise<EcsHarness> {
   const fake = await startFakeEcs();
   const logs = captureLogLines();
-  const svc = await startService({ HOOKD_TOKEN: TOKEN, ...fakeEcsEnv(fake), ...env });
+  const svc = await startService({ HOOKD_TOKEN: TOKEN, ...fakeEcsEnv(fake.url), ...env });
   return {
     fake,
     svc,

@@ -1,6 +1,7 @@
 import type { LambdaEvent } from "hono/aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type FakeEcs, fakeEcsEnv, startFakeEcs } from "../support/fake-ecs.ts";
+import { type FakeEcs, startFakeEcs } from "../support/fake-ecs.ts";
+import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { fixture, lifecycleLabel, runningEvent, TOKEN, taskOf } from "./harness.ts";
 
@@ -62,7 +63,7 @@ describe("Lambda entry", () => {
       setTimeout(() => res.writeHead(req.url === "/fail" ? 500 : 200).end(), 200);
     });
     // The entry reads process.env when it loads; restored after the file (vi.unstubAllEnvs).
-    for (const [k, v] of Object.entries({ ...fakeEcsEnv(fake), HOOKD_TOKEN: TOKEN })) vi.stubEnv(k, v);
+    for (const [k, v] of Object.entries({ ...fakeEcsEnv(fake.url), HOOKD_TOKEN: TOKEN })) vi.stubEnv(k, v);
     lambda = await import("../../src/entry/lambda.ts");
     arn = "arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:1";
     fake.putTaskDefinition(arn, [

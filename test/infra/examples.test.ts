@@ -7,7 +7,9 @@ import { Stack } from "aws-cdk-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ecsTaskPolicyStatements } from "../../infra/lib/ecs-task-permissions.ts";
 import type { NodeServer } from "../../src/entry/node.ts";
-import { type FakeEcs, fakeEcsEnv, startFakeEcs } from "../support/fake-ecs.ts";
+import { type FakeEcs, startFakeEcs } from "../support/fake-ecs.ts";
+import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
+import { lifecycleLabel } from "../support/labels.ts";
 import { startService, startTarget, type TestTarget } from "../support/servers.ts";
 
 const run = promisify(execFile);
@@ -110,9 +112,7 @@ describe("examples/ecs/graceful-stop.sh", () => {
       {
         name: "web",
         stopTimeout: 10,
-        dockerLabels: {
-          "hookd.lifecycle": JSON.stringify({ preStop: { httpGet: { path: "/drain", port: app.port } } }),
-        },
+        dockerLabels: lifecycleLabel({ preStop: { httpGet: { path: "/drain", port: app.port } } }),
       },
     ]);
     fake.putTask({
@@ -130,7 +130,7 @@ describe("examples/ecs/graceful-stop.sh", () => {
         },
       ],
     });
-    svc = await startService({ HOOKD_TOKEN: TOKEN, ...fakeEcsEnv(fake) });
+    svc = await startService({ HOOKD_TOKEN: TOKEN, ...fakeEcsEnv(fake.url) });
   });
   afterAll(async () => {
     await svc?.close();
@@ -177,7 +177,7 @@ exec node ${JSON.stringify(join(ROOT, "bin", "run-ts.mjs"))} ${JSON.stringify(jo
           PATH: `${bin}:${process.env.PATH ?? ""}`,
           HOOKD_FUNCTION: "hookd",
           HOOKD_TOKEN: TOKEN,
-          ...fakeEcsEnv(fake),
+          ...fakeEcsEnv(fake.url),
         },
         timeout: 30_000,
       });

@@ -248,13 +248,3 @@ export async function startFakeEcs(): Promise<FakeEcs> {
       }),
   };
 }
-
-/** Settings that point the real SDK at the fake, with dummy credentials. */
-export function fakeEcsEnv(fake: FakeEcs): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL_ECS: fake.url,
-    AWS_REGION: "us-west-2",
-    AWS_ACCESS_KEY_ID: "AKIDFAKEFAKEFAKE",
-    AWS_SECRET_ACCESS_KEY: "fake-secret-for-the-fake-endpoint",
-  };
-}

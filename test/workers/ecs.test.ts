@@ -1,12 +1,13 @@
 import { describe, expect, inject, it } from "vitest";
-import { fakeEcsBindings } from "./pool-options.ts";
+import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
+import { lifecycleLabel } from "../support/labels.ts";
 import { bundledWorker, callWorker, WORKER_TEST_TOKEN } from "./worker-client.ts";
 
 /** The ECS flow in workerd: the SDK's browser build, fetch, waitUntil, against the fake ECS endpoint. */
 const fake = inject("fakeEcs");
 const fakePort = Number(new URL(fake).port);
 
-const ecsBindings = fakeEcsBindings(fake);
+const ecsBindings = fakeEcsEnv(fake);
 
 interface Call {
   operation: string;
@@ -37,7 +38,7 @@ async function newTask(lifecycle: Record<string, unknown>) {
   Object.assign(event.detail, { taskArn, taskDefinitionArn });
   await control("task-definition", {
     arn: taskDefinitionArn,
-    containers: [{ name: "FargateApp", dockerLabels: { "hookd.lifecycle": JSON.stringify(lifecycle) } }],
+    containers: [{ name: "FargateApp", dockerLabels: lifecycleLabel(lifecycle) }],
   });
   await control("task", {
     task: {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import type { inject } from "vitest";
+import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
 import type { WorkerBundle } from "./global-setup.ts";
 
 type PoolOptions = Extract<Parameters<typeof cloudflareTest>[0], { wrangler?: unknown }>;
@@ -19,16 +20,6 @@ function compatibility(): { compatibilityDate: string; compatibilityFlags: strin
   return {
     compatibilityDate: date,
     compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? ""),
-  };
-}
-
-/** Dummy AWS settings that send the Worker's ECS calls to the fake endpoint on 127.0.0.1. */
-export function fakeEcsBindings(endpoint: string): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL_ECS: endpoint,
-    AWS_REGION: "us-west-2",
-    AWS_ACCESS_KEY_ID: "AKIDFAKEFAKEFAKE",
-    AWS_SECRET_ACCESS_KEY: "fake-secret-for-the-fake-endpoint",
   };
 }
 
@@ -62,7 +53,7 @@ export function workersPoolOptions(ctx: { inject: typeof inject }): PoolOptions 
           // The ECS settings point the bundled SDK at the fake ECS endpoint (ecs-global-setup.ts).
           bundled("hookd-bundle", {
             HOOKD_TOKEN: WORKER_TEST_TOKEN,
-            ...fakeEcsBindings(ctx.inject("fakeEcs")),
+            ...fakeEcsEnv(ctx.inject("fakeEcs")),
           }),
           bundled("hookd-bundle-no-token", {}),
         ],
