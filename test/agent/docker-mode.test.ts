@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
+import type { AgentServer } from "../../src/agent/server.ts";
+import { docker } from "../docker/support.ts";
 import { requireDocker } from "../support/docker.ts";
-import { docker, dockerTop, hostProcessesOf, memoryLog, postExec, startContainer } from "./helpers.ts";
+import { dockerTop, hostProcessesOf, postExec, startContainer, startTestAgent } from "./helpers.ts";
 
 const engine = inject("docker");
 const dockerHost = "host" in engine ? engine.host : undefined;
@@ -20,21 +21,15 @@ describe("hookd agent --mode docker, against a real Docker engine", () => {
 
   beforeAll(async () => {
     if (!dockerHost) return;
-    agent = await startAgentServer({
-      mode: "docker",
-      port: 0,
-      host: "127.0.0.1",
-      env: { HOOKD_AGENT_TOKEN: TOKEN, DOCKER_HOST: dockerHost },
-      log: memoryLog(),
-    });
+    agent = await startTestAgent("docker", { HOOKD_AGENT_TOKEN: TOKEN, DOCKER_HOST: dockerHost });
     box = await startContainer(dockerHost, "hookd-agent-docker");
     stopped = await startContainer(dockerHost, "hookd-agent-stopped");
-    await docker(dockerHost, "stop", "-t", "0", stopped.name);
+    await docker(dockerHost, ["stop", "-t", "0", stopped.name]);
   });
   afterAll(async () => {
     if (!dockerHost) return;
     await agent?.close();
-    await docker(dockerHost, "rm", "-f", box.name, stopped.name).catch(() => undefined);
+    await docker(dockerHost, ["rm", "-f", box.name, stopped.name]).catch(() => undefined);
   });
 
   it("runs a command in the container and reports exit code 0 with its output", async (ctx) => {

@@ -1,9 +1,11 @@
-import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { promisify } from "node:util";
-import { TEST_IMAGE } from "../support/docker.ts";
-
-const run = promisify(execFile);
+import {
+  type AgentMode,
+  type AgentServer,
+  type AgentServerOptions,
+  startAgentServer,
+} from "../../src/agent/server.ts";
+import { docker, runContainer, uniqueName } from "../docker/support.ts";
 
 export interface ExecReply {
   status: number;
@@ -29,29 +31,20 @@ export async function postExec(
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
 }
 
-/** The docker CLI against the test engine: for setting up and checking, never inside the agent. */
-export async function docker(host: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("docker", args, { env: { ...process.env, DOCKER_HOST: host } });
-  return stdout.trim();
-}
-
 /** A running busybox container on the host network whose main process is not a sleep. */
 export async function startContainer(host: string, prefix: string): Promise<{ id: string; name: string }> {
-  const name = `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const id = await docker(
-    host,
-    "run",
-    "-d",
-    "--network",
-    "host",
-    "--name",
-    name,
-    TEST_IMAGE,
-    "tail",
-    "-f",
-    "/dev/null",
-  );
+  const name = uniqueName(prefix);
+  const id = await runContainer(host, name, {}, { command: ["tail", "-f", "/dev/null"] });
   return { id, name };
+}
+
+/** The agent on a free loopback port, its log kept in memory. */
+export function startTestAgent(
+  mode: AgentMode,
+  env: Record<string, string>,
+  extra: Partial<AgentServerOptions> = {},
+): Promise<AgentServer> {
+  return startAgentServer({ mode, port: 0, host: "127.0.0.1", env, log: memoryLog(), ...extra });
 }
 
 /** Commands (argv joined by spaces) of live processes on the host whose cgroup names `containerId`. */
@@ -82,7 +75,7 @@ export function isAlive(pid: number): boolean {
 
 /** Live (not zombie) commands listed by `docker top`: the container's processes as Docker sees them. */
 export async function dockerTop(host: string, container: string): Promise<string[]> {
-  const text = await docker(host, "top", container, "-o", "pid,stat,args");
+  const text = await docker(host, ["top", container, "-o", "pid,stat,args"]);
   return text
     .split("\n")
     .slice(1)

@@ -2,8 +2,8 @@ import { mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
-import { isAlive, memoryLog, postExec } from "./helpers.ts";
+import type { AgentServer } from "../../src/agent/server.ts";
+import { isAlive, postExec, startTestAgent } from "./helpers.ts";
 
 const TOKEN = "agent-local-secret";
 
@@ -13,13 +13,7 @@ describe("hookd agent --mode local, with real processes", () => {
     postExec(agent.url, { timeoutMs: 10_000, ...body }, { token: TOKEN, ...(signal && { signal }) });
 
   beforeAll(async () => {
-    agent = await startAgentServer({
-      mode: "local",
-      port: 0,
-      host: "127.0.0.1",
-      env: { HOOKD_AGENT_TOKEN: TOKEN },
-      log: memoryLog(),
-    });
+    agent = await startTestAgent("local", { HOOKD_AGENT_TOKEN: TOKEN });
   });
   afterAll(() => agent.close());
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
 import { runCli, startHookd } from "../support/cli.ts";
 import { until } from "../support/wait.ts";
-import { memoryLog, postExec } from "./helpers.ts";
+import { memoryLog, postExec, startTestAgent } from "./helpers.ts";
 
 const TOKEN = "agent-safety-secret";
 
@@ -12,14 +12,7 @@ describe("hookd agent: auth, validation, limits", () => {
   const log = memoryLog();
 
   beforeAll(async () => {
-    agent = await startAgentServer({
-      mode: "local",
-      port: 0,
-      host: "127.0.0.1",
-      env: { HOOKD_AGENT_TOKEN: TOKEN },
-      maxConcurrent: 2,
-      log,
-    });
+    agent = await startTestAgent("local", { HOOKD_AGENT_TOKEN: TOKEN }, { maxConcurrent: 2, log });
   });
   afterAll(() => agent.close());
 
@@ -92,13 +85,7 @@ describe("hookd agent: auth, validation, limits", () => {
   });
 
   it("answers 502 naming the Docker socket when the engine cannot be reached (docker mode)", async () => {
-    const broken = await startAgentServer({
-      mode: "docker",
-      port: 0,
-      host: "127.0.0.1",
-      env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" },
-      log: memoryLog(),
-    });
+    const broken = await startTestAgent("docker", { DOCKER_HOST: "unix:///nonexistent/docker.sock" });
     try {
       const r = await postExec(broken.url, { containerId: "web", command: ["true"] });
       expect(r.status).toBe(502);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
+import type { AgentServer } from "../../src/agent/server.ts";
 import type { NodeServer } from "../../src/entry/node.ts";
+import { docker } from "../docker/support.ts";
 import { requireDocker } from "../support/docker.ts";
 import { post, startService } from "../support/servers.ts";
-import { docker, hostProcessesOf, isAlive, memoryLog, startContainer } from "./helpers.ts";
+import { hostProcessesOf, isAlive, startContainer, startTestAgent } from "./helpers.ts";
 
 const engine = inject("docker");
 const dockerHost = "host" in engine ? engine.host : undefined;
@@ -32,22 +33,16 @@ describe("service → agent, end to end", () => {
   beforeAll(async () => {
     service = await startService({ HOOKD_AGENT_TOKEN: AGENT_TOKEN });
     const env = { HOOKD_AGENT_TOKEN: AGENT_TOKEN, ...(dockerHost && { DOCKER_HOST: dockerHost }) };
-    local = await startAgentServer({ mode: "local", port: 0, host: "127.0.0.1", env, log: memoryLog() });
+    local = await startTestAgent("local", env);
     if (!dockerHost) return;
-    dockerAgent = await startAgentServer({
-      mode: "docker",
-      port: 0,
-      host: "127.0.0.1",
-      env,
-      log: memoryLog(),
-    });
+    dockerAgent = await startTestAgent("docker", env);
     box = await startContainer(dockerHost, "hookd-agent-e2e");
   });
   afterAll(async () => {
     await service.close();
     await local.close();
     await dockerAgent?.close();
-    if (dockerHost && box) await docker(dockerHost, "rm", "-f", box.name).catch(() => undefined);
+    if (dockerHost && box) await docker(dockerHost, ["rm", "-f", box.name]).catch(() => undefined);
   });
 
   it("local mode: a succeeding exec hook is a succeeded result with exit code and output", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
+import type { AgentServer } from "../../src/agent/server.ts";
+import { startTestAgent } from "../agent/helpers.ts";
 import { type EcsHarness, lifecycleLabel, startEcsHarness } from "./harness.ts";
 
 const AGENT_TOKEN = "ecs-agent-t0k";
@@ -10,13 +11,7 @@ describe("ECS exec hooks through the agent", () => {
   let h: EcsHarness;
   let agentPort: number;
   beforeAll(async () => {
-    agent = await startAgentServer({
-      mode: "local",
-      port: 0,
-      host: "127.0.0.1",
-      env: { HOOKD_AGENT_TOKEN: AGENT_TOKEN },
-      log: { write: () => {} },
-    });
+    agent = await startTestAgent("local", { HOOKD_AGENT_TOKEN: AGENT_TOKEN });
     agentPort = Number(new URL(agent.url).port);
     // The setting is the default; a container's hookd.agent-url label wins over it.
     h = await startEcsHarness({ HOOKD_AGENT_TOKEN: AGENT_TOKEN, HOOKD_AGENT_URL: "http://{ip}:1" });
