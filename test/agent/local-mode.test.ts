@@ -1,11 +1,13 @@
-import { mkdtempSync, realpathSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentServer } from "../../src/agent/server.ts";
+import { tempDir } from "../support/temp-dir.ts";
 import { isAlive, postExec, startTestAgent } from "./helpers.ts";
 
 const TOKEN = "agent-local-secret";
+
+const scratch = tempDir("hookd-agent-local");
 
 describe("hookd agent --mode local, with real processes", () => {
   let agent: AgentServer;
@@ -29,7 +31,7 @@ describe("hookd agent --mode local, with real processes", () => {
   });
 
   it("merges env over the agent's own and runs in workingDir", async () => {
-    const dir = realpathSync(mkdtempSync(join(tmpdir(), "hookd-agent-cwd-")));
+    const dir = scratch;
     const r = await exec({
       command: ["sh", "-c", 'pwd; echo "$GREETING"; test -n "$PATH" && echo has-path'],
       workingDir: dir,
@@ -96,13 +98,11 @@ describe("hookd agent --mode local, with real processes", () => {
   });
 
   it("kills the command when the caller hangs up before the deadline", async () => {
-    const marker = `hookd-hangup-${process.pid}-${Date.now()}`;
-    const pidFile = join(realpathSync(tmpdir()), marker);
+    const pidFile = join(scratch, "hangup.pid");
     const caller = AbortSignal.timeout(700);
     await expect(
       exec({ command: ["sh", "-c", `echo $$ > ${pidFile}; exec sleep 30`], timeoutMs: 30_000 }, caller),
     ).rejects.toThrow();
-    const { readFileSync } = await import("node:fs");
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     expect(pid).toBeGreaterThan(0);
     await expect.poll(() => isAlive(pid), { timeout: 3000 }).toBe(false);

@@ -1,9 +1,12 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AgentServer } from "../../src/agent/server.ts";
 import type { NodeServer } from "../../src/entry/node.ts";
 import { docker } from "../docker/support.ts";
 import { requireDocker } from "../support/docker.ts";
 import { post, startService } from "../support/servers.ts";
+import { tempDir } from "../support/temp-dir.ts";
 import { hostProcessesOf, isAlive, startContainer, startTestAgent } from "./helpers.ts";
 
 const engine = inject("docker");
@@ -11,6 +14,8 @@ const dockerHost = "host" in engine ? engine.host : undefined;
 const AGENT_TOKEN = "e2e-agent-secret";
 
 /** The service's POST /v1/hooks/run with an exec handler, through a real agent on loopback. */
+const scratch = tempDir("hookd-e2e");
+
 describe("service → agent, end to end", () => {
   let service: NodeServer;
   let local: AgentServer;
@@ -76,8 +81,7 @@ describe("service → agent, end to end", () => {
   });
 
   it("local mode: at the hook's deadline the result is timedOut and the process is gone", async () => {
-    const { readFileSync, mkdtempSync } = await import("node:fs");
-    const pidFile = `${mkdtempSync("/tmp/hookd-e2e-")}/pid`;
+    const pidFile = join(scratch, "pid");
     const r = await runHook(
       local.url,
       { name: "web" },

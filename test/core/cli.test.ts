@@ -1,14 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lifecycleJsonSchema } from "../../src/spec/json-schema.ts";
 import { VERSION } from "../../src/version.ts";
 import { runCli, startHookd } from "../support/cli.ts";
 import { startTarget } from "../support/servers.ts";
+import { tempDir } from "../support/temp-dir.ts";
 import { until } from "../support/wait.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "hookd-cli-"));
+const dir = tempDir("hookd-cli");
 const file = (name: string, text: string) => {
   const p = join(dir, name);
   writeFileSync(p, text);
