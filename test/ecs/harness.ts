@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import type { NodeServer } from "../../src/entry/node.ts";
 import {
   type FakeContainerDefinition,
@@ -10,10 +9,8 @@ import {
   startFakeEcs,
 } from "../support/fake-ecs.ts";
 import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
+import { ECS_FIXTURES } from "../support/fixtures.ts";
 import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const FIXTURES = resolve(repoRoot, "../shared/fixtures/ecs");
 export const TOKEN = "ecs-t0k";
 
 export type EcsEvent = {
@@ -33,7 +30,7 @@ export type EcsEvent = {
 };
 
 export function fixture(name: "task-running-fargate" | "container-stopped-task-running"): EcsEvent {
-  return JSON.parse(readFileSync(resolve(FIXTURES, `${name}.json`), "utf8")) as EcsEvent;
+  return JSON.parse(readFileSync(resolve(ECS_FIXTURES, `${name}.json`), "utf8")) as EcsEvent;
 }
 
 let serial = 0;

@@ -4,7 +4,7 @@ import {
   HookdApiDestinationStack,
   type HookdApiDestinationStackProps,
 } from "../../infra/lib/api-destination-stack.ts";
-import { testApps } from "./test-app.ts";
+import { onlyResource, testApps } from "./test-app.ts";
 
 const CLUSTER = "arn:aws:ecs:eu-west-1:111122223333:cluster/prod";
 
@@ -12,13 +12,6 @@ const newApp = testApps();
 
 function synth(props: HookdApiDestinationStackProps): Template {
   return Template.fromStack(new HookdApiDestinationStack(newApp(), "Hookd", props));
-}
-
-function onlyResource(template: Template, type: string): { logicalId: string; properties: unknown } {
-  const found = Object.entries(template.findResources(type));
-  expect(found, `exactly one ${type}`).toHaveLength(1);
-  const [logicalId, resource] = found[0] ?? ["", {}];
-  return { logicalId, properties: (resource as { Properties?: unknown }).Properties };
 }
 
 describe("API destination stack", () => {

@@ -6,7 +6,7 @@ import { Duration, aws_lambda as lambda } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { HookdLambdaStack, type HookdLambdaStackProps } from "../../infra/lib/lambda-stack.ts";
-import { testApps } from "./test-app.ts";
+import { onlyResource, testApps } from "./test-app.ts";
 
 const run = promisify(execFile);
 const CLUSTER = "arn:aws:ecs:eu-west-1:111122223333:cluster/prod";
@@ -21,17 +21,11 @@ function synth(props: HookdLambdaStackProps) {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-function logicalIdOf(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids, `exactly one ${type}`).toHaveLength(1);
-  return ids[0] ?? "";
-}
-
 describe("Lambda stack", () => {
   const { template } = synth({ clusterArn: CLUSTER, code: PREBUILT });
-  const fn = logicalIdOf(template, "AWS::Lambda::Function");
-  const queue = logicalIdOf(template, "AWS::SQS::Queue");
-  const rule = logicalIdOf(template, "AWS::Events::Rule");
+  const fn = onlyResource(template, "AWS::Lambda::Function").logicalId;
+  const queue = onlyResource(template, "AWS::SQS::Queue").logicalId;
+  const rule = onlyResource(template, "AWS::Events::Rule").logicalId;
 
   it("runs the Lambda entry on Node.js 20 with a timeout sized for hooks", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {

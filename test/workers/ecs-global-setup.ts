@@ -3,12 +3,12 @@
  * fetch reaches it; the tests drive it through its /_fake/ control routes), and the fixture
  * event, read here because workerd has no file system.
  */
+
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startFakeEcs } from "../support/fake-ecs.ts";
-
-const FIXTURES = resolve(import.meta.dirname, "../../../shared/fixtures/ecs");
+import { ECS_FIXTURES as FIXTURES } from "../support/fixtures.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
