@@ -9,6 +9,9 @@ import { selfSignedCert } from "../support/tls.ts";
 
 const TOKEN = "test-token";
 
+/** POST /v1/hooks/run to `svc` with the test token. */
+const runOn = (svc: NodeServer, body: Record<string, unknown>) => post(svc.url, "/v1/hooks/run", body, TOKEN);
+
 describe("httpGet handler (POST /v1/hooks/run)", () => {
   let svc: NodeServer;
   let target: TestTarget;
@@ -41,12 +44,7 @@ describe("httpGet handler (POST /v1/hooks/run)", () => {
   });
 
   const run = (handler: unknown, extra: Record<string, unknown> = {}) =>
-    post(
-      svc.url,
-      "/v1/hooks/run",
-      { phase: "postStart", handler, container: { ip: "127.0.0.1", name: "web" }, ...extra },
-      TOKEN,
-    );
+    runOn(svc, { phase: "postStart", handler, container: { ip: "127.0.0.1", name: "web" }, ...extra });
 
   it("defaults the path to / and the host to the container IP, and sends the default headers", async () => {
     const { status, json } = await run({ httpGet: { port: target.port } });
@@ -84,16 +82,11 @@ describe("httpGet handler (POST /v1/hooks/run)", () => {
   });
 
   it("resolves a named port from the container's ports, and names a missing one", async () => {
-    const ok = await post(
-      svc.url,
-      "/v1/hooks/run",
-      {
-        phase: "postStart",
-        handler: { httpGet: { port: "http" } },
-        container: { ip: "127.0.0.1", ports: { http: target.port } },
-      },
-      TOKEN,
-    );
+    const ok = await runOn(svc, {
+      phase: "postStart",
+      handler: { httpGet: { port: "http" } },
+      container: { ip: "127.0.0.1", ports: { http: target.port } },
+    });
     expect(ok.json.outcome).toBe("succeeded");
     const missing = await run({ httpGet: { port: "metrics" } });
     expect(missing.status).toBe(200);
@@ -102,23 +95,17 @@ describe("httpGet handler (POST /v1/hooks/run)", () => {
   });
 
   it("uses httpGet.host, and fails clearly without a host or a container IP", async () => {
-    const withHost = await post(
-      svc.url,
-      "/v1/hooks/run",
-      {
-        phase: "preStop",
-        handler: { httpGet: { port: target.port, host: "127.0.0.1" } },
-        container: { name: "w" },
-      },
-      TOKEN,
-    );
+    const withHost = await runOn(svc, {
+      phase: "preStop",
+      handler: { httpGet: { port: target.port, host: "127.0.0.1" } },
+      container: { name: "w" },
+    });
     expect(withHost.json.outcome).toBe("succeeded");
-    const noHost = await post(
-      svc.url,
-      "/v1/hooks/run",
-      { phase: "preStop", handler: { httpGet: { port: target.port } }, container: { name: "w" } },
-      TOKEN,
-    );
+    const noHost = await runOn(svc, {
+      phase: "preStop",
+      handler: { httpGet: { port: target.port } },
+      container: { name: "w" },
+    });
     expect(noHost.json).toMatchObject({ outcome: "failed", reason: "FailedPreStopHook" });
     expect(noHost.json.message).toMatch(/no IP and httpGet.host is not set/);
   });
@@ -197,40 +184,30 @@ describe("httpGet over HTTPS", () => {
   });
 
   it("does not verify the certificate (as the kubelet)", async () => {
-    const { json } = await post(
-      svc.url,
-      "/v1/hooks/run",
-      {
-        phase: "postStart",
-        handler: { httpGet: { port: tlsPort, scheme: "HTTPS" } },
-        container: { ip: "127.0.0.1" },
-      },
-      TOKEN,
-    );
+    const { json } = await runOn(svc, {
+      phase: "postStart",
+      handler: { httpGet: { port: tlsPort, scheme: "HTTPS" } },
+      container: { ip: "127.0.0.1" },
+    });
     expect(json).toMatchObject({ outcome: "succeeded", statusCode: 200, output: "tls ok" });
     expect(json.message).toContain(`https://127.0.0.1:${tlsPort}/`);
   });
 
   it("retries an HTTPS request answered in plain HTTP over HTTP, without Authorization, and says so", async () => {
-    const { json } = await post(
-      svc.url,
-      "/v1/hooks/run",
-      {
-        phase: "postStart",
-        handler: {
-          httpGet: {
-            port: plain.port,
-            scheme: "HTTPS",
-            httpHeaders: [
-              { name: "Authorization", value: "Bearer secret" },
-              { name: "X-Keep", value: "1" },
-            ],
-          },
+    const { json } = await runOn(svc, {
+      phase: "postStart",
+      handler: {
+        httpGet: {
+          port: plain.port,
+          scheme: "HTTPS",
+          httpHeaders: [
+            { name: "Authorization", value: "Bearer secret" },
+            { name: "X-Keep", value: "1" },
+          ],
         },
-        container: { ip: "127.0.0.1" },
       },
-      TOKEN,
-    );
+      container: { ip: "127.0.0.1" },
+    });
     expect(json).toMatchObject({ outcome: "succeeded", statusCode: 200, output: "plain" });
     expect((json.warnings as string[]).join(" ")).toMatch(/plain HTTP.*without the Authorization header/);
     const req = plain.requests.at(-1);
@@ -253,28 +230,22 @@ describe("HOOKD_DENY_CIDRS", () => {
 
   it("refuses a denied literal address without sending anything", async () => {
     const before = target.requests.length;
-    const { json } = await post(
-      svc.url,
-      "/v1/hooks/run",
-      { phase: "postStart", handler: { httpGet: { port: target.port } }, container: { ip: "127.0.0.1" } },
-      TOKEN,
-    );
+    const { json } = await runOn(svc, {
+      phase: "postStart",
+      handler: { httpGet: { port: target.port } },
+      container: { ip: "127.0.0.1" },
+    });
     expect(json.outcome).toBe("failed");
     expect(json.message).toMatch(/127\.0\.0\.1 is in the denied range 127\.0\.0\.0\/8 \(HOOKD_DENY_CIDRS\)/);
     expect(target.requests.length).toBe(before);
   });
 
   it("checks the address a name resolves to", async () => {
-    const { json } = await post(
-      svc.url,
-      "/v1/hooks/run",
-      {
-        phase: "postStart",
-        handler: { httpGet: { port: target.port, host: "localhost" } },
-        container: { ip: "127.0.0.1" },
-      },
-      TOKEN,
-    );
+    const { json } = await runOn(svc, {
+      phase: "postStart",
+      handler: { httpGet: { port: target.port, host: "localhost" } },
+      container: { ip: "127.0.0.1" },
+    });
     expect(json.outcome).toBe("failed");
     // Whichever address localhost resolves to here, it is denied before anything is sent.
     expect(json.message).toMatch(/localhost \((127\.0\.0\.1|::1)\) is in the denied range/);
