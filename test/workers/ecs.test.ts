@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
 import { lifecycleLabel } from "../support/labels.ts";
-import { bundledWorker, callWorker, WORKER_TEST_TOKEN } from "./worker-client.ts";
+import { bundledWorker, callWorker, postJson, WORKER_TEST_TOKEN } from "./worker-client.ts";
 
 /** The ECS flow in workerd: the SDK's browser build, fetch, waitUntil, against the fake ECS endpoint. */
 const fake = inject("fakeEcs");
@@ -153,11 +153,7 @@ describe("ECS in workerd", () => {
       postStart: hook(warm, 503),
       preStop: hook(drain),
     });
-    const res = await bundledWorker("HOOKD_BUNDLE").fetch("http://hookd.test/v1/events/ecs?wait=true", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${WORKER_TEST_TOKEN}` },
-      body: JSON.stringify(event),
-    });
+    const res = await postJson(bundledWorker("HOOKD_BUNDLE"), "/v1/events/ecs?wait=true", event);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ actions: [{ type: "StopTask", task: taskArn, ok: true }] });
     const calls = await callsFor(taskArn, taskDefinitionArn, [warm, drain]);
