@@ -1,6 +1,6 @@
 /**
  * Ports: what the portable code (spec, engine, http) needs from its runtime. Each has one
- * implementation per runtime (undici on Node, fetch on Workers), chosen by the entry file.
+ * implementation per runtime (net/tls sockets on Node, fetch on Workers), chosen by the entry file.
  */
 
 export interface HttpRequest {

@@ -3,8 +3,8 @@ import type { AppDeps } from "../../http/app.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
 import { createInProcessBackground } from "./background.ts";
+import { createNodeHttpClient } from "./net-http.ts";
 import { createStdoutLogger } from "./stdout-log.ts";
-import { createUndiciHttpClient } from "./undici-http.ts";
 
 export type NodeDeps = AppDeps & {
   background: ReturnType<typeof createInProcessBackground>;
@@ -16,7 +16,7 @@ export type NodeDeps = AppDeps & {
 /** Everything the app needs on Node, from the environment. */
 export function createNodeDeps(env: Env = process.env): NodeDeps {
   const config = loadConfig(env);
-  const http = createUndiciHttpClient({ denyCidrs: config.denyCidrs });
+  const http = createNodeHttpClient({ denyCidrs: config.denyCidrs });
   const log = createStdoutLogger();
   const background = createInProcessBackground();
   return {
