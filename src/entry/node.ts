@@ -1,5 +1,6 @@
 import { createApp } from "../http/app.ts";
 import { createNodeDeps } from "../platform/node/deps.ts";
+import { hookRunFront } from "../platform/node/hook-front.ts";
 import { hookRunRoute } from "../platform/node/hook-route.ts";
 import { isLoopback, type Listening, listen } from "../platform/node/listen.ts";
 
@@ -22,6 +23,7 @@ export async function startNodeServer(options: {
     port: options.port,
     host: options.host,
     route: hookRunRoute(deps),
+    front: (handOff) => hookRunFront(deps, handOff),
   });
   return {
     url: server.url,

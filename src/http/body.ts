@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { ApiError } from "./errors.ts";
 
-const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 const tooLarge = () =>
   new ApiError(413, "body_too_large", `the body is over ${MAX_BODY_BYTES} bytes (1 MiB)`);
@@ -40,7 +40,7 @@ function rawBodySource(c: Context): RawBodySource | undefined {
 }
 
 /** Decodes the chunks of a body, `size` bytes in all, once: a chunk may end inside a UTF-8 sequence. */
-function decodeUtf8(parts: readonly Uint8Array[], size: number): string {
+export function decodeUtf8(parts: readonly Uint8Array[], size: number): string {
   if (parts.length === 1 && parts[0]) return utf8.decode(parts[0]);
   const all = new Uint8Array(size);
   let at = 0;

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
+import type { Front } from "./hook-front.ts";
 import type { NodeRoute } from "./hook-route.ts";
 
 export interface Listening {
@@ -19,11 +20,18 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Serves a fetch handler (a Hono app's) on Node: the service and the exec agent alike. A
- * `route` may take a request first, straight from Node's objects (the service's hot path).
+ * `route` may take a request first, straight from Node's objects; a `front` may take each
+ * connection before Node's http server, and hand it over for what it does not serve (the
+ * service's hot path: platform/node/hook-front.ts).
  */
 export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: { port: number; host: string; route?: NodeRoute },
+  options: {
+    port: number;
+    host: string;
+    route?: NodeRoute;
+    front?: (handOff: (socket: Socket) => void) => Front;
+  },
 ): Promise<Listening> {
   const app = getRequestListener(fetch, { hostname: options.host });
   const route = options.route;
@@ -34,16 +42,28 @@ export async function listen(
         }
       : app,
   );
+  let listener: Server = server;
+  let front: Front | undefined;
+  if (options.front) {
+    front = options.front((socket) => server.emit("connection", socket));
+    listener = createNetServer({ noDelay: true }, front.onConnection);
+    // The http server gets its connections from the front and never listens itself; "listening"
+    // starts its per-connection bookkeeping (the head and request timeouts, closeIdleConnections)
+    // as listen() would.
+    server.emit("listening");
+  }
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, resolve);
+    listener.once("error", reject);
+    listener.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, resolve);
   });
-  const addr = server.address() as AddressInfo;
+  const addr = listener.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Every connection, the front's and those it handed over, is the listener's until it closes.
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      front?.stop();
       // A keep-alive connection turns idle once its answer is sent: sweep until all are gone.
       const sweep = () => {
         if ("closeIdleConnections" in server) server.closeIdleConnections();
@@ -52,6 +72,9 @@ export async function listen(
       const sweeper = setInterval(sweep, 50);
       await closed;
       clearInterval(sweeper);
+      // Stops the http server's timers when it never listened itself (its close then reports
+      // that it was not running, which is expected here).
+      if (listener !== server) server.close(() => undefined);
     },
   };
 }

@@ -1,0 +1,267 @@
+import type { Socket } from "node:net";
+import { type AppDeps, serviceAuth } from "../../http/app.ts";
+import { tokenMatches } from "../../http/auth.ts";
+import { decodeUtf8, MAX_BODY_BYTES, parseJsonBody } from "../../http/body.ts";
+import {
+  HOOK_RUN_PATH,
+  type RunHookRequest,
+  RunHookRequestSchema,
+  runHookRequest,
+} from "../../http/routes/hooks.ts";
+
+/** As Node's http server: the longest head it reads (16 KiB), the idle keep-alive time, the head and request times. */
+const MAX_HEAD_BYTES = 16 * 1024;
+const KEEP_ALIVE_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 300_000;
+/** Past this much unread input while a hook runs, reading pauses until its answer is written. */
+const MAX_BUFFERED_BYTES = MAX_BODY_BYTES + MAX_HEAD_BYTES;
+const HEAD_END = Buffer.from("\r\n\r\n");
+const REQUEST_LINE = new RegExp(
+  `^POST ${HOOK_RUN_PATH.replaceAll("/", "\\/")}(?:\\?[\\x21-\\x7e]*)? HTTP\\/1\\.1$`,
+);
+const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
+/** Control characters other than HTAB: Node's parser refuses them in a header value. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const BAD_VALUE = /[\0-\x08\n-\x1f\x7f]/;
+
+export interface Front {
+  /** Takes a new connection: serves what it can, hands the rest to Node's http server. */
+  onConnection(socket: Socket): void;
+  /** Graceful shutdown: idle connections close now, busy ones after their answer. */
+  stop(): void;
+}
+
+/**
+ * The Node service's front door: `POST /v1/hooks/run` read and answered straight from the socket,
+ * with no http.IncomingMessage, ServerResponse or stream per hook — the largest cost left on the
+ * hook path once the hook's own HTTP client was lean (bench/README.md).
+ *
+ * It serves only the plain case: an HTTP/1.1 POST with a Content-Length of at most 1 MiB, the
+ * right token, and a body that is valid JSON and a valid request. Anything else — another route,
+ * a chunked upload, Expect, HTTP/1.0, a wrong token, a bad body, a head it does not like — and the
+ * connection, with every byte read so far, goes to Node's http server (`handOff`), where the
+ * Hono app and the route of hook-route.ts answer it exactly as they always have (including
+ * every error). Both paths call the same auth check, body parser, validation and engine;
+ * test/core/node-route.test.ts holds their answers equal.
+ */
+export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): Front {
+  const auth = serviceAuth(deps);
+  const conns = new Set<FrontConn>();
+  let stopping = false;
+
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const c of conns) c.sweep(now);
+    if (stopping && conns.size === 0) clearInterval(sweeper);
+  }, 1000).unref();
+
+  const authorized = (header: string | undefined): boolean =>
+    auth.tokens.length === 0 ? auth.whenUnset === "allow" : tokenMatches(header, auth.tokens);
+
+  class FrontConn {
+    #parts: Buffer[] = [];
+    #size = 0;
+    /** Where the head ends and how long the whole request is, once the head is read. */
+    #bodyAt = -1;
+    #total = 0;
+    #close = false;
+    #busy = false;
+    #paused = false;
+    /** The answer that closes the connection is written: nothing more is read. */
+    #ended = false;
+    /** When the request being read began (0: between requests), and when the socket last did anything. */
+    #requestAt = 0;
+    #activeAt = Date.now();
+    readonly #onData = (chunk: Buffer) => this.#data(chunk);
+
+    constructor(readonly socket: Socket) {
+      socket.setNoDelay(true);
+      socket.on("data", this.#onData);
+      socket.on("error", () => socket.destroy());
+      socket.on("close", () => conns.delete(this));
+    }
+
+    /** Closes the connection if it has been idle too long (or the service is stopping), or its request is too slow. */
+    sweep(now: number): void {
+      if (this.#busy || this.#ended) return;
+      if (this.#requestAt === 0) {
+        if (stopping || now - this.#activeAt > KEEP_ALIVE_MS) this.socket.destroy();
+      } else if (now - this.#requestAt > (this.#bodyAt < 0 ? HEADERS_TIMEOUT_MS : REQUEST_TIMEOUT_MS)) {
+        this.#ended = true;
+        this.socket.end(
+          "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+          () => this.socket.destroy(),
+        );
+      }
+    }
+
+    #data(chunk: Buffer): void {
+      if (this.#ended) return;
+      this.#activeAt = Date.now();
+      if (this.#requestAt === 0) this.#requestAt = this.#activeAt;
+      this.#parts.push(chunk);
+      this.#size += chunk.length;
+      if (this.#busy) {
+        if (this.#size > MAX_BUFFERED_BYTES && !this.#paused) {
+          this.#paused = true;
+          this.socket.pause();
+        }
+        return;
+      }
+      this.#next();
+    }
+
+    /** All that was read and not yet served, as one buffer. */
+    #joined(): Buffer {
+      if (this.#parts.length > 1) this.#parts = [Buffer.concat(this.#parts, this.#size)];
+      return this.#parts[0] as Buffer;
+    }
+
+    #next(): void {
+      if (this.#size === 0) return;
+      if (this.#bodyAt < 0) {
+        const buf = this.#joined();
+        const end = buf.indexOf(HEAD_END);
+        if (end < 0) {
+          if (this.#size > MAX_HEAD_BYTES) this.#handOff();
+          return;
+        }
+        const length = end > MAX_HEAD_BYTES ? undefined : this.#head(buf.toString("latin1", 0, end));
+        if (length === undefined) {
+          this.#handOff();
+          return;
+        }
+        this.#bodyAt = end + 4;
+        this.#total = end + 4 + length;
+      }
+      if (this.#size < this.#total) return;
+      const buf = this.#joined();
+      let request: RunHookRequest;
+      try {
+        request = parseJsonBody(
+          decodeUtf8([buf.subarray(this.#bodyAt, this.#total)], this.#total - this.#bodyAt),
+          RunHookRequestSchema,
+        );
+      } catch {
+        this.#handOff(); // Node's route answers the same 400, from the same bytes
+        return;
+      }
+      // The request is ours: what follows it (a pipelined request) stays for the next turn.
+      const rest = buf.subarray(this.#total);
+      this.#parts = rest.length > 0 ? [rest] : [];
+      this.#size = rest.length;
+      this.#bodyAt = -1;
+      this.#requestAt = rest.length > 0 ? Date.now() : 0;
+      this.#busy = true;
+      runHookRequest(request, deps.engine).then(
+        (result) => this.#answer(JSON.stringify(result)),
+        (err: unknown) => {
+          // runHook turns every failure into a result: this is a bug, and the connection closes.
+          console.error(JSON.stringify({ level: "error", msg: "hook route failed", error: String(err) }));
+          this.socket.destroy();
+        },
+      );
+    }
+
+    /** The body's length if this head is one the front serves (it says nothing otherwise). */
+    #head(head: string): number | undefined {
+      const lines = head.split("\r\n");
+      if (!REQUEST_LINE.test(lines[0] ?? "")) return undefined;
+      let length: string | undefined;
+      let authorization: string | undefined;
+      let host = false;
+      let close = false;
+      for (let i = 1; i < lines.length; i++) {
+        const m = HEADER_LINE.exec(lines[i] as string);
+        if (!m) return undefined;
+        const value = m[2] as string;
+        if (BAD_VALUE.test(value)) return undefined;
+        switch ((m[1] as string).toLowerCase()) {
+          case "content-length":
+            if (length !== undefined || !/^\d{1,7}$/.test(value)) return undefined;
+            length = value;
+            break;
+          case "authorization":
+            if (authorization !== undefined) return undefined;
+            authorization = value;
+            break;
+          case "host":
+            if (host) return undefined;
+            host = true;
+            break;
+          case "connection":
+            close ||= /(?:^|,)\s*close\s*(?:,|$)/i.test(value);
+            break;
+          case "transfer-encoding":
+          case "expect":
+          case "upgrade":
+            return undefined;
+        }
+      }
+      const n = Number(length);
+      if (length === undefined || !host || n > MAX_BODY_BYTES || !authorized(authorization)) return undefined;
+      this.#close = close;
+      return n;
+    }
+
+    #answer(json: string): void {
+      const close = this.#close || stopping;
+      this.socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nDate: ${httpDate()}\r\n${close ? "Connection: close\r\n" : `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n`}\r\n${json}`,
+      );
+      this.#busy = false;
+      this.#activeAt = Date.now();
+      if (close) {
+        this.#ended = true;
+        this.socket.end();
+        return;
+      }
+      if (this.#paused) {
+        this.#paused = false;
+        this.socket.resume();
+      }
+      this.#next();
+    }
+
+    /** Gives the connection and every unserved byte to Node's http server. */
+    #handOff(): void {
+      conns.delete(this);
+      const socket = this.socket;
+      socket.pause();
+      socket.off("data", this.#onData);
+      if (this.#size > 0) socket.unshift(this.#joined());
+      this.#parts = [];
+      this.#size = 0;
+      handOff(socket);
+      socket.resume();
+    }
+  }
+
+  return {
+    onConnection(socket) {
+      if (stopping) {
+        socket.destroy();
+        return;
+      }
+      conns.add(new FrontConn(socket));
+    },
+    stop() {
+      stopping = true;
+      for (const c of conns) c.sweep(Date.now());
+    },
+  };
+}
+
+let dateSecond = -1;
+let dateText = "";
+
+/** The Date header, made once a second (as Node's http server does). */
+function httpDate(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}
