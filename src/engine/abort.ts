@@ -42,6 +42,7 @@ export class HookAbort implements AbortHandle {
     this.#controller?.abort(reason);
     const stops = this.#stops ?? [];
     this.#stops = undefined;
-    for (const stop of stops) stop(reason);
+    // A copy: a stop may unsubscribe itself (or another) while the list is walked.
+    for (const stop of [...stops]) stop(reason);
   }
 }

@@ -172,6 +172,39 @@ describe("the Node service's front door", () => {
     }
   });
 
+  it("takes header values with spaces and tabs around them, as Node's parser does", async () => {
+    const c = new Conn(port);
+    c.send(
+      hook("/spaced").replace(`Authorization: Bearer ${TOKEN}`, `Authorization: \t Bearer ${TOKEN} \t `),
+    );
+    const [reply] = await c.replied(1);
+    expect(outputOf(reply as Reply)).toBe("/spaced");
+    c.socket.destroy();
+  });
+
+  it("drops the requests queued behind a running hook when its client goes away", async () => {
+    const seen: string[] = [];
+    const slow = await startTarget((req, res) => {
+      seen.push(req.url ?? "");
+      setTimeout(() => res.writeHead(200).end(), 300);
+    });
+    const body = (path: string) =>
+      JSON.stringify({
+        phase: "postStart",
+        handler: { httpGet: { port: slow.port, path } },
+        container: { ip: "127.0.0.1" },
+      });
+    const request = (path: string) =>
+      `POST /v1/hooks/run HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body(path).length}\r\n\r\n${body(path)}`;
+    const c = new Conn(port);
+    c.send(request("/one") + request("/two"));
+    await until("the first hook to reach its target", () => seen.length === 1, 2000);
+    c.socket.destroy();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(seen).toEqual(["/one"]);
+    await slow.close();
+  });
+
   it("closes the connection after its answer when the client says Connection: close", async () => {
     const c = new Conn(port);
     c.send(hook("/bye", "Connection: close\r\n"));

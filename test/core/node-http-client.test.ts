@@ -240,6 +240,44 @@ describe("Node HTTP client: connections", () => {
   });
 });
 
+describe("Node HTTP client: the request's own headers", () => {
+  it("does not send framing headers of its user (a GET has no body), and honours its Connection: close", async () => {
+    fresh();
+    const srv = await rawServer((s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    const headers: Array<[string, string]> = [
+      ["Content-Length", "5"],
+      ["Transfer-Encoding", "chunked"],
+      ["Trailer", "x"],
+      ["Connection", "close"],
+    ];
+    expect((await get(srv.port, "/", { headers })).body).toBe("ok");
+    expect(srv.heads[0]).toBe(`GET / HTTP/1.1\r\nConnection: close\r\nhost: 127.0.0.1:${srv.port}`);
+    await get(srv.port);
+    expect(srv.connections).toHaveLength(2);
+  });
+
+  it("does not reuse a connection the server closed while it was idle, even for a POST", async () => {
+    fresh();
+    // Answers, then closes its side a moment later without having said so (an idle timeout).
+    const srv = await rawServer((s) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      setTimeout(() => s.end(), 50);
+    });
+    await get(srv.port);
+    await new Promise((r) => setTimeout(r, 150));
+    const res = await client.request({
+      method: "POST",
+      url: `http://127.0.0.1:${srv.port}/run`,
+      headers: [],
+      body: "{}",
+      abort: new HookAbort(),
+      maxBodyBytes: 100,
+    });
+    expect(res.body).toBe("ok");
+    expect(srv.connections).toHaveLength(2);
+  });
+});
+
 describe("Node HTTP client: failures", () => {
   it("fails clearly on a response that is not HTTP", async () => {
     fresh();

@@ -1,7 +1,9 @@
+import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { type AppDeps, serviceAuth } from "../../http/app.ts";
 import { tokenMatches } from "../../http/auth.ts";
 import { decodeUtf8, MAX_BODY_BYTES, parseJsonBody } from "../../http/body.ts";
+import { errorPayload } from "../../http/errors.ts";
 import {
   HOOK_RUN_PATH,
   type RunHookRequest,
@@ -20,7 +22,7 @@ const HEAD_END = Buffer.from("\r\n\r\n");
 const REQUEST_LINE = new RegExp(
   `^POST ${HOOK_RUN_PATH.replaceAll("/", "\\/")}(?:\\?[\\x21-\\x7e]*)? HTTP\\/1\\.1$`,
 );
-const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
+const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):(.*)$/;
 /** Control characters other than HTAB: Node's parser refuses them in a header value. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const BAD_VALUE = /[\0-\x08\n-\x1f\x7f]/;
@@ -70,6 +72,8 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
     #paused = false;
     /** The answer that closes the connection is written: nothing more is read. */
     #ended = false;
+    /** Bytes of the current head already searched for its end. */
+    #searched = 0;
     /** When the request being read began (0: between requests), and when the socket last did anything. */
     #requestAt = 0;
     #activeAt = Date.now();
@@ -84,7 +88,12 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
 
     /** Closes the connection if it has been idle too long (or the service is stopping), or its request is too slow. */
     sweep(now: number): void {
-      if (this.#busy || this.#ended) return;
+      if (this.#ended) {
+        // Its last answer is written; a client that neither reads it nor closes is dropped.
+        if (now - this.#activeAt > KEEP_ALIVE_MS) this.socket.destroy();
+        return;
+      }
+      if (this.#busy) return;
       if (this.#requestAt === 0) {
         if (stopping || now - this.#activeAt > KEEP_ALIVE_MS) this.socket.destroy();
       } else if (now - this.#requestAt > (this.#bodyAt < 0 ? HEADERS_TIMEOUT_MS : REQUEST_TIMEOUT_MS)) {
@@ -97,7 +106,7 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
     }
 
     #data(chunk: Buffer): void {
-      if (this.#ended) return;
+      if (this.#ended || this.socket.destroyed) return;
       this.#activeAt = Date.now();
       if (this.#requestAt === 0) this.#requestAt = this.#activeAt;
       this.#parts.push(chunk);
@@ -118,16 +127,33 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       return this.#parts[0] as Buffer;
     }
 
+    /**
+     * Where the head ends, or -1: searches only the bytes that came since the last search (and
+     * the 3 before them), so that a head sent a byte at a time costs no more than one sent whole.
+     */
+    #headEnd(): number {
+      const from = Math.max(0, this.#searched - 3);
+      this.#searched = this.#size;
+      let base = 0;
+      let i = 0;
+      while (base + (this.#parts[i] as Buffer).length <= from) base += (this.#parts[i++] as Buffer).length;
+      const first = (this.#parts[i] as Buffer).subarray(from - base);
+      const window =
+        i === this.#parts.length - 1 ? first : Buffer.concat([first, ...this.#parts.slice(i + 1)]);
+      const at = window.indexOf(HEAD_END);
+      return at < 0 ? -1 : from + at;
+    }
+
     #next(): void {
-      if (this.#size === 0) return;
+      if (this.#size === 0 || this.socket.destroyed) return;
       if (this.#bodyAt < 0) {
-        const buf = this.#joined();
-        const end = buf.indexOf(HEAD_END);
+        const end = this.#headEnd();
         if (end < 0) {
           if (this.#size > MAX_HEAD_BYTES) this.#handOff();
           return;
         }
-        const length = end > MAX_HEAD_BYTES ? undefined : this.#head(buf.toString("latin1", 0, end));
+        const length =
+          end > MAX_HEAD_BYTES ? undefined : this.#head(this.#joined().toString("latin1", 0, end));
         if (length === undefined) {
           this.#handOff();
           return;
@@ -152,14 +178,15 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       this.#parts = rest.length > 0 ? [rest] : [];
       this.#size = rest.length;
       this.#bodyAt = -1;
-      this.#requestAt = rest.length > 0 ? Date.now() : 0;
+      this.#searched = 0;
       this.#busy = true;
       runHookRequest(request, deps.engine).then(
-        (result) => this.#answer(JSON.stringify(result)),
+        (result) => this.#answer(200, JSON.stringify(result)),
         (err: unknown) => {
-          // runHook turns every failure into a result: this is a bug, and the connection closes.
-          console.error(JSON.stringify({ level: "error", msg: "hook route failed", error: String(err) }));
-          this.socket.destroy();
+          // runHook turns every failure into a result; anything else gets the route's error body.
+          const { status, body } = errorPayload(err);
+          this.#close = true;
+          this.#answer(status, JSON.stringify(body));
         },
       );
     }
@@ -175,7 +202,7 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       for (let i = 1; i < lines.length; i++) {
         const m = HEADER_LINE.exec(lines[i] as string);
         if (!m) return undefined;
-        const value = m[2] as string;
+        const value = trimOws(m[2] as string);
         if (BAD_VALUE.test(value)) return undefined;
         switch ((m[1] as string).toLowerCase()) {
           case "content-length":
@@ -205,29 +232,39 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       return n;
     }
 
-    #answer(json: string): void {
-      const close = this.#close || stopping;
-      this.socket.write(
-        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nDate: ${httpDate()}\r\n${close ? "Connection: close\r\n" : `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n`}\r\n${json}`,
-      );
+    #answer(status: number, json: string): void {
       this.#busy = false;
       this.#activeAt = Date.now();
-      if (close) {
-        this.#ended = true;
-        this.socket.end();
-        return;
+      // The client went away while its hook ran: the result is logged, and its queued requests are dropped.
+      if (this.socket.destroyed) return;
+      const close = this.#close || stopping;
+      try {
+        this.socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nDate: ${httpDate()}\r\n${close ? "Connection: close\r\n" : `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n`}\r\n${json}`,
+        );
+        if (close) {
+          this.#ended = true;
+          this.socket.end(() => this.socket.destroy());
+          return;
+        }
+        // A pipelined request already under way is timed from now, not from while the hook ran.
+        this.#requestAt = this.#size > 0 ? this.#activeAt : 0;
+        if (this.#paused) {
+          this.#paused = false;
+          this.socket.resume();
+        }
+        this.#next();
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", msg: "answer not sent", error: String(err) }));
+        this.socket.destroy();
       }
-      if (this.#paused) {
-        this.#paused = false;
-        this.socket.resume();
-      }
-      this.#next();
     }
 
     /** Gives the connection and every unserved byte to Node's http server. */
     #handOff(): void {
       conns.delete(this);
       const socket = this.socket;
+      if (socket.destroyed) return;
       socket.pause();
       socket.off("data", this.#onData);
       if (this.#size > 0) socket.unshift(this.#joined());
@@ -251,6 +288,15 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       for (const c of conns) c.sweep(Date.now());
     },
   };
+}
+
+/** Strips the spaces and tabs around a header value (not String.trim, which strips more than HTTP does). */
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
 let dateSecond = -1;

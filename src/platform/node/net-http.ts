@@ -7,8 +7,11 @@ import type { HttpClient, HttpRequest, HttpResponse } from "../ports.ts";
 /** Response head (status line and headers) limit, as Node's and undici's default. */
 const MAX_HEAD_BYTES = 16 * 1024;
 const CONNECT_TIMEOUT_MS = 30_000;
-/** How long an idle keep-alive connection is kept, unless the server's Keep-Alive says less. */
-const IDLE_MS = 10_000;
+/**
+ * How long an idle keep-alive connection is kept, unless the server's Keep-Alive says less: 4 s,
+ * as undici, since many servers close theirs at 5 s without saying so.
+ */
+const IDLE_MS = 4_000;
 /** A server's `Keep-Alive: timeout=N` is trusted to N s minus this, so that a reuse never races its close. */
 const IDLE_MARGIN_MS = 1_000;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -47,6 +50,23 @@ export function createNodeHttpClient(options: { denyCidrs: readonly Cidr[] }): H
       last.idleIndex = conn.idleIndex;
     }
     conn.idleIndex = -1;
+    if (list.length === 0) idle.delete(conn.key);
+  };
+
+  /** An idle connection to reuse, if one is still open both ways (the server may have closed its side). */
+  const takeIdle = (key: string): Conn | undefined => {
+    const list = idle.get(key);
+    while (list?.length) {
+      const c = list.pop() as Conn;
+      c.idleIndex = -1;
+      if (!c.socket.destroyed && c.socket.writable && !c.socket.readableEnded) {
+        if (list.length === 0) idle.delete(key);
+        return c;
+      }
+      c.socket.destroy();
+    }
+    idle.delete(key);
+    return undefined;
   };
 
   const sweep = () => {
@@ -122,25 +142,15 @@ export function createNodeHttpClient(options: { denyCidrs: readonly Cidr[] }): H
     new Promise<HttpResponse>((resolve, reject) => {
       if (closed) return reject(new Error("the HTTP client is closed"));
       const key = `${url.protocol}//${url.host}`;
-      let conn: Conn | undefined;
-      if (!fresh) {
-        const list = idle.get(key);
-        while (list?.length) {
-          const c = list.pop() as Conn;
-          c.idleIndex = -1;
-          if (!c.socket.destroyed) {
-            conn = c;
-            break;
-          }
-        }
-      }
+      let conn = fresh ? undefined : takeIdle(key);
       const reused = conn !== undefined;
       if (conn) conn.socket.ref();
       else conn = open(url, key);
       const retry =
         reused && req.method === "GET" ? () => send(req, url, true).then(resolve, reject) : undefined;
-      conn.exchange = new Exchange(conn, req, resolve, reject, release, retry);
-      conn.socket.write(requestHead(req, url));
+      const head = requestHead(req, url);
+      conn.exchange = new Exchange(conn, req, resolve, reject, release, retry, head.close);
+      conn.socket.write(head.text);
     });
 
   return {
@@ -214,6 +224,8 @@ class Exchange {
     private readonly release: (conn: Conn, reusable: boolean, idleMs: number) => void,
     /** Sends the request again on a new connection: only for a GET on a reused one. */
     private readonly retry: (() => void) | undefined,
+    /** The request itself asked for the connection to close after it. */
+    private readonly closeAfter: boolean,
   ) {
     this.#unsubscribe = req.abort.onAbort((reason) => {
       this.#fail(reason);
@@ -412,7 +424,7 @@ class Exchange {
     if (this.#settled) return;
     this.#settle();
     const headers = this.#headers;
-    this.release(this.conn, reusable && !truncated, this.#idleMs);
+    this.release(this.conn, reusable && !truncated && !this.closeAfter, this.#idleMs);
     this.resolve({
       status: this.#status,
       header: (name) => headers[name.toLowerCase()],
@@ -436,17 +448,26 @@ class Exchange {
   }
 }
 
-function requestHead(req: HttpRequest, url: URL): string {
+/** Headers that say how long the request is: the client sets them from the body, as Go's (the kubelet's) does. */
+const FRAMING = new Set(["content-length", "transfer-encoding", "trailer"]);
+
+function requestHead(req: HttpRequest, url: URL): { text: string; close: boolean } {
   let head = `${req.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
   let hasHost = false;
+  let close = false;
   for (const [name, value] of req.headers) {
-    if (name.length === 4 && name.toLowerCase() === "host") hasHost = true;
+    const lower = name.toLowerCase();
+    if (FRAMING.has(lower)) continue;
+    if (lower === "host") hasHost = true;
+    else if (lower === "connection") close ||= /(?:^|,)\s*close\s*(?:,|$)/i.test(value);
     head += `${name}: ${value}\r\n`;
   }
   if (!hasHost) head = `${head}host: ${url.host}\r\n`;
-  if (req.body !== undefined)
-    return `${head}content-length: ${Buffer.byteLength(req.body)}\r\n\r\n${req.body}`;
-  return `${head}\r\n`;
+  const text =
+    req.body === undefined
+      ? `${head}\r\n`
+      : `${head}content-length: ${Buffer.byteLength(req.body)}\r\n\r\n${req.body}`;
+  return { text, close };
 }
 
 /** A name or value that could end the header line would let a header inject others. */
