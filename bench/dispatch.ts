@@ -12,12 +12,15 @@ export interface DispatchFigures {
   direct: Summary;
   hookd: Summary;
   relay: Summary | undefined;
+  /** The raw-socket relay (bench/socket-relay.ts): the floor of any Node relay here. */
+  floor: Summary | undefined;
   p50Ratio: number;
   p99Ratio: number;
   relayP50Ratio: number | undefined;
+  floorP50Ratio: number | undefined;
   failures: number;
   /** CPU time per request of each process, in µs: insensitive to the machine's other load. */
-  cpuUsPerRequest: { target: number; hookd: number; relay: number | undefined };
+  cpuUsPerRequest: { target: number; hookd: number; relay: number | undefined; floor: number | undefined };
 }
 
 /**
@@ -30,19 +33,28 @@ export async function benchDispatch(
   service: Child,
   relay: Child | undefined,
   o: DispatchOptions,
+  floor?: Child,
 ): Promise<DispatchFigures> {
   const client = createClient();
   const body = hookBody(target.port, "/ok");
-  type Series = "direct" | "hookd" | "relay";
-  const series: Series[] = relay ? ["direct", "hookd", "relay"] : ["direct", "hookd"];
-  const times: Record<Series, number[]> = { direct: [], hookd: [], relay: [] };
+  type Series = "direct" | "hookd" | "relay" | "floor";
+  const series: Series[] = [
+    "direct",
+    "hookd",
+    ...(relay ? ["relay" as const] : []),
+    ...(floor ? ["floor" as const] : []),
+  ];
+  const times: Record<Series, number[]> = { direct: [], hookd: [], relay: [], floor: [] };
+  const origin: Record<Series, string> = {
+    direct: target.origin,
+    hookd: service.origin,
+    relay: relay?.origin ?? "",
+    floor: floor?.origin ?? "",
+  };
   let failures = 0;
 
   const once = async (s: Series, record: boolean) => {
-    const options =
-      s === "direct"
-        ? get(target.origin, "/ok")
-        : postHook(s === "hookd" ? service.origin : (relay?.origin ?? ""), body);
+    const options = s === "direct" ? get(target.origin, "/ok") : postHook(origin[s], body);
     const a = await timed(client, options);
     const ok =
       a.status === 200 &&
@@ -65,7 +77,12 @@ export async function benchDispatch(
 
   await run(o.warmupRounds, false);
   failures = 0;
-  const cpu0 = { target: target.cpuMs(), hookd: service.cpuMs(), relay: relay?.cpuMs() ?? 0 };
+  const cpu0 = {
+    target: target.cpuMs(),
+    hookd: service.cpuMs(),
+    relay: relay?.cpuMs() ?? 0,
+    floor: floor?.cpuMs() ?? 0,
+  };
   await run(o.rounds, true);
   const perRequest = (ms0: number, ms1: number, requests: number) => ((ms1 - ms0) * 1000) / requests;
   const n = times.hookd.length;
@@ -74,19 +91,23 @@ export async function benchDispatch(
     target: perRequest(cpu0.target, target.cpuMs(), n * series.length),
     hookd: perRequest(cpu0.hookd, service.cpuMs(), n),
     relay: relay ? perRequest(cpu0.relay, relay.cpuMs(), n) : undefined,
+    floor: floor ? perRequest(cpu0.floor, floor.cpuMs(), n) : undefined,
   };
   await client.close();
 
   const direct = summary(times.direct);
   const hookd = summary(times.hookd);
   const relaySummary = relay ? summary(times.relay) : undefined;
+  const floorSummary = floor ? summary(times.floor) : undefined;
   return {
     direct,
     hookd,
     relay: relaySummary,
+    floor: floorSummary,
     p50Ratio: hookd.p50 / direct.p50,
     p99Ratio: hookd.p99 / direct.p99,
     relayP50Ratio: relaySummary ? relaySummary.p50 / direct.p50 : undefined,
+    floorP50Ratio: floorSummary ? floorSummary.p50 / direct.p50 : undefined,
     failures,
     cpuUsPerRequest,
   };
@@ -101,9 +122,11 @@ export function printDispatch(f: DispatchFigures, o: DispatchOptions): void {
   console.log(row("direct GET target", f.direct));
   console.log(row("hookd POST /v1/hooks/run", f.hookd));
   if (f.relay) console.log(row("bare node:http+undici relay", f.relay));
+  if (f.floor) console.log(row("raw-socket relay (floor)", f.floor));
   console.log(
     `  ratio hookd/direct: p50 ${fmt(f.p50Ratio)}×  p99 ${fmt(f.p99Ratio)}×  (goal p50 ≤ 2.5×)` +
-      (f.relayP50Ratio !== undefined ? `   reference: bare relay p50 ${fmt(f.relayP50Ratio)}×` : ""),
+      (f.relayP50Ratio !== undefined ? `   reference: bare relay p50 ${fmt(f.relayP50Ratio)}×` : "") +
+      (f.floorP50Ratio !== undefined ? `, raw-socket relay p50 ${fmt(f.floorP50Ratio)}×` : ""),
   );
   const c = f.cpuUsPerRequest;
   console.log(
@@ -111,6 +134,7 @@ export function printDispatch(f: DispatchFigures, o: DispatchOptions): void {
       (c.relay !== undefined
         ? `   bare relay ${fmt(c.relay, 0)} µs (hookd/relay ${fmt(c.hookd / c.relay)}×)`
         : "") +
+      (c.floor !== undefined ? `   raw-socket relay ${fmt(c.floor, 0)} µs` : "") +
       "   (10 ms clock ticks: read over thousands of requests)",
   );
   if (f.failures > 0) console.log(`  FAILURES: ${f.failures} requests did not succeed`);
@@ -120,10 +144,12 @@ export function printDispatch(f: DispatchFigures, o: DispatchOptions): void {
 export function printDispatchRuns(runs: readonly DispatchFigures[]): void {
   const hookd = runs.map((r) => r.p50Ratio);
   const relay = runs.flatMap((r) => (r.relayP50Ratio === undefined ? [] : [r.relayP50Ratio]));
+  const floor = runs.flatMap((r) => (r.floorP50Ratio === undefined ? [] : [r.floorP50Ratio]));
   const list = (xs: number[]) => xs.map((x) => `${fmt(x)}×`).join(", ");
   console.log(
     `dispatch over ${runs.length} runs — p50 ratio hookd: ${list(hookd)}; median ${fmt(median(hookd))}×, ` +
       `${hookd.filter((x) => x <= 2.5).length} of ${runs.length} within the goal (≤ 2.5×)` +
-      (relay.length ? `   bare relay: ${list(relay)}; median ${fmt(median(relay))}×` : ""),
+      (relay.length ? `   bare relay: ${list(relay)}; median ${fmt(median(relay))}×` : "") +
+      (floor.length ? `   raw-socket relay: ${list(floor)}; median ${fmt(median(floor))}×` : ""),
   );
 }

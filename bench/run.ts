@@ -23,6 +23,7 @@ const { values } = parseArgs({
     "deadline-hooks": { type: "string", default: "500" },
     repeat: { type: "string", default: "1" },
     "no-relay": { type: "boolean", default: false },
+    floor: { type: "boolean", default: false },
   },
 });
 const only = new Set(values.only.split(","));
@@ -44,6 +45,9 @@ console.log(
 );
 const target = await startChild("target.ts");
 const relay = values["no-relay"] ? undefined : await startChild("bare-relay.ts");
+// --floor: the dispatch benchmark's second reference, the floor of any Node relay
+// (bench/socket-relay.ts). Off by default: a fourth process in the rotation changes what it measures.
+const floor = values.floor && only.has("dispatch") ? await startChild("socket-relay.ts") : undefined;
 const serviceEnv = { HOOKD_TOKEN: TOKEN };
 
 /** A fresh service per benchmark, so that its peak RSS belongs to that benchmark. */
@@ -67,7 +71,7 @@ try {
     // VM: --repeat N runs the whole benchmark N times, each with a fresh service, and sums up.
     const runs: DispatchFigures[] = [];
     for (let i = 0; i < repeat; i++) {
-      const f = await withService((s) => benchDispatch(target, s, relay, o));
+      const f = await withService((s) => benchDispatch(target, s, relay, o, floor));
       printDispatch(f, o);
       runs.push(f);
     }
@@ -85,5 +89,6 @@ try {
   }
 } finally {
   await relay?.stop();
+  await floor?.stop();
   await target.stop();
 }

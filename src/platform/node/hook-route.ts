@@ -15,7 +15,9 @@ const QUERY_AFTER_PATH = `${HOOK_RUN_PATH}?`;
  * hook. It is the service's hot path, and the web layer cost about a sixth of its CPU on the
  * host it was measured on (bench/README.md). The auth check, body limit, validation, engine and
  * error body are the Hono route's own functions; the Hono route still serves this path on Workers
- * and Lambda, and on Node the app serves every other request.
+ * and Lambda, and on Node the app serves every other request. On Node the front door
+ * (hook-front.ts) answers plain hook requests first; this route answers those it hands over
+ * (chunked uploads, wrong tokens, bad bodies, connections that served another route).
  */
 export function hookRunRoute(deps: AppDeps): NodeRoute {
   const auth = serviceAuth(deps);
