@@ -74,6 +74,11 @@ function get(port: number, path = "/", extra: Partial<HttpRequest> = {}) {
   });
 }
 
+/** A POST of `{}` (as the exec client sends its JSON), through the same client as get(). */
+function post(port: number, path = "/run", extra: Partial<HttpRequest> = {}) {
+  return get(port, path, { method: "POST", headers: [], body: "{}", maxBodyBytes: 100, ...extra });
+}
+
 function fresh(): HttpClient {
   client = createNodeHttpClient({ denyCidrs: [] });
   return client;
@@ -203,15 +208,8 @@ describe("Node HTTP client: connections", () => {
     expect(srv.connections).toHaveLength(2);
     // A POST is not sent again: the server may have acted on it. It goes on the connection the
     // retry opened, which closes on its second request.
-    const post = client.request({
-      method: "POST",
-      url: `http://127.0.0.1:${srv.port}/run`,
-      headers: [],
-      body: "{}",
-      abort: new HookAbort(),
-      maxBodyBytes: 100,
-    });
-    await expect(post).rejects.toThrow(/closed the connection/);
+    const again = post(srv.port);
+    await expect(again).rejects.toThrow(/closed the connection/);
     expect(srv.connections).toHaveLength(2);
   });
 
@@ -265,14 +263,7 @@ describe("Node HTTP client: the request's own headers", () => {
     });
     await get(srv.port);
     await new Promise((r) => setTimeout(r, 150));
-    const res = await client.request({
-      method: "POST",
-      url: `http://127.0.0.1:${srv.port}/run`,
-      headers: [],
-      body: "{}",
-      abort: new HookAbort(),
-      maxBodyBytes: 100,
-    });
+    const res = await post(srv.port);
     expect(res.body).toBe("ok");
     expect(srv.connections).toHaveLength(2);
   });
@@ -336,13 +327,9 @@ describe("Node HTTP client: failures", () => {
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as AddressInfo;
-    const res = await client.request({
-      method: "POST",
-      url: `http://127.0.0.1:${port}/run`,
+    const res = await post(port, "/run", {
       headers: [["content-type", "application/json"]],
       body: '{"é":1}',
-      abort: new HookAbort(),
-      maxBodyBytes: 100,
     });
     expect(res.status).toBe(200);
     expect(received).toBe(
