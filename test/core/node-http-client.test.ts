@@ -184,11 +184,10 @@ describe("Node HTTP client: connections", () => {
     const srv = await rawServer((s) =>
       setTimeout(() => s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 300),
     );
-    const started = Date.now();
     const all = await Promise.all(Array.from({ length: 100 }, () => get(srv.port)));
     expect(all.every((r) => r.status === 200)).toBe(true);
+    // A hundred at once on a hundred connections: none waited for another's.
     expect(srv.connections).toHaveLength(100);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("sends a GET again on a new connection when the server closed the idle one it reused", async () => {
@@ -262,7 +261,8 @@ describe("Node HTTP client: the request's own headers", () => {
       setTimeout(() => s.end(), 50);
     });
     await get(srv.port);
-    await new Promise((r) => setTimeout(r, 150));
+    // The server's socket is gone once our side has seen its close and closed too.
+    await until("the idle connection to close", () => srv.connections[0]?.destroyed === true, 2000);
     const res = await post(srv.port);
     expect(res.body).toBe("ok");
     expect(srv.connections).toHaveLength(2);
