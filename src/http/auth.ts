@@ -13,7 +13,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-export function tokenMatches(header: string | undefined, tokens: readonly string[]): boolean {
+function tokenMatches(header: string | undefined, tokens: readonly string[]): boolean {
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   const given = m?.[1];
   if (!given) return false;
@@ -32,21 +32,26 @@ export interface AuthOptions {
   realm?: string;
 }
 
-/** Lets a request with a valid bearer token (or, without one configured, as `whenUnset` says) through; else throws the 401. */
+/** Whether a request with this Authorization header may pass: a valid bearer token, or none configured and allowed. */
+export function bearerAllows(authorization: string | undefined, options: AuthOptions): boolean {
+  return options.tokens.length === 0
+    ? options.whenUnset === "allow"
+    : tokenMatches(authorization, options.tokens);
+}
+
+/** Lets a request through as `bearerAllows` says; else throws the 401 that says why. */
 export function checkBearer(authorization: string | undefined, options: AuthOptions): void {
-  if (options.tokens.length === 0) {
-    if (options.whenUnset === "allow") return;
+  if (bearerAllows(authorization, options)) return;
+  if (options.whenUnset !== "allow" && options.tokens.length === 0) {
     throw new ApiError(401, "token_not_configured", options.whenUnset.refuse);
   }
-  if (!tokenMatches(authorization, options.tokens)) {
-    throw new ApiError(
-      401,
-      "unauthorized",
-      `missing or wrong bearer token: send Authorization: Bearer <${options.secret ?? "HOOKD_TOKEN"}>`,
-      [],
-      { "WWW-Authenticate": `Bearer realm="${options.realm ?? "hookd"}"` },
-    );
-  }
+  throw new ApiError(
+    401,
+    "unauthorized",
+    `missing or wrong bearer token: send Authorization: Bearer <${options.secret ?? "HOOKD_TOKEN"}>`,
+    [],
+    { "WWW-Authenticate": `Bearer realm="${options.realm ?? "hookd"}"` },
+  );
 }
 
 export function bearerAuth(options: AuthOptions): MiddlewareHandler {

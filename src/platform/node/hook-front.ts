@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { type AppDeps, serviceAuth } from "../../http/app.ts";
-import { tokenMatches } from "../../http/auth.ts";
+import { bearerAllows } from "../../http/auth.ts";
 import { decodeUtf8, MAX_BODY_BYTES, parseJsonBody } from "../../http/body.ts";
 import { errorPayload } from "../../http/errors.ts";
 import {
@@ -57,9 +57,6 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
     for (const c of conns) c.sweep(now);
     if (stopping && conns.size === 0) clearInterval(sweeper);
   }, 1000).unref();
-
-  const authorized = (header: string | undefined): boolean =>
-    auth.tokens.length === 0 ? auth.whenUnset === "allow" : tokenMatches(header, auth.tokens);
 
   class FrontConn {
     #parts: Buffer[] = [];
@@ -227,7 +224,8 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
         }
       }
       const n = Number(length);
-      if (length === undefined || !host || n > MAX_BODY_BYTES || !authorized(authorization)) return undefined;
+      if (length === undefined || !host || n > MAX_BODY_BYTES || !bearerAllows(authorization, auth))
+        return undefined;
       this.#close = close;
       return n;
     }
