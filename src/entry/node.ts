@@ -1,7 +1,6 @@
 import { createApp } from "../http/app.ts";
 import { createNodeDeps } from "../platform/node/deps.ts";
 import { hookRunFront } from "../platform/node/hook-front.ts";
-import { hookRunRoute } from "../platform/node/hook-route.ts";
 import { isLoopback, type Listening, listen } from "../platform/node/listen.ts";
 
 /** `tokenSet`: HOOKD_TOKEN holds at least one token (else /v1 is open, on loopback only). */
@@ -22,7 +21,6 @@ export async function startNodeServer(options: {
   const server = await listen(createApp(deps).fetch, {
     port: options.port,
     host: options.host,
-    route: hookRunRoute(deps),
     front: (handOff) => hookRunFront(deps, handOff),
   });
   return {

@@ -12,8 +12,7 @@ const utf8 = new TextDecoder();
 
 /**
  * Node's IncomingMessage, as far as reading its body goes: @hono/node-server hands it to routes as
- * `c.env.incoming`, and the Node service's direct route (platform/node/hook-route.ts) has it
- * itself. Reading it by its 'data' and 'end' events skips building a web Request, Headers,
+ * `c.env.incoming`. Reading it by its 'data' and 'end' events skips building a web Request, Headers,
  * AbortController and ReadableStream per request — the largest framework cost on the hook path
  * (bench/README.md) — and costs less than its async iterator. Checked by shape, so that this
  * module imports nothing Node-only; other runtimes take the web path.
@@ -57,8 +56,7 @@ function checkDeclaredLength(declared: string | string[] | undefined): void {
 
 /**
  * The body of a Node request, up to the limit. Past it, reading stops and what is left of the
- * upload is the caller's to drain or close (@hono/node-server drains it; the direct route closes
- * the connection).
+ * upload is left to @hono/node-server, which drains it after the answer.
  */
 export function readRawText(raw: RawBodySource): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -30,10 +30,11 @@ async function answer(res: Response): Promise<Answer> {
 }
 
 /**
- * On Node, POST /v1/hooks/run is served straight from Node's request (platform/node/hook-route.ts);
- * on Workers and Lambda by the Hono route. Both must answer alike, whatever is sent.
+ * On Node, plain POST /v1/hooks/run requests are answered by the front door straight from the
+ * socket (platform/node/hook-front.ts), the rest by the Hono app it hands them to; on Workers and
+ * Lambda the Hono app answers all. Both must answer alike, whatever is sent.
  */
-describe("POST /v1/hooks/run: Node's direct route answers as the Hono route does", () => {
+describe("POST /v1/hooks/run: the Node service answers as the Hono route does", () => {
   let svc: NodeServer;
   let deps: NodeDeps;
   let app: ReturnType<typeof createApp>;

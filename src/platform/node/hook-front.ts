@@ -43,9 +43,9 @@ export interface Front {
  * right token, and a body that is valid JSON and a valid request. Anything else — another route,
  * a chunked upload, Expect, HTTP/1.0, a wrong token, a bad body, a head it does not like — and the
  * connection, with every byte read so far, goes to Node's http server (`handOff`), where the
- * Hono app and the route of hook-route.ts answer it exactly as they always have (including
- * every error). Both paths call the same auth check, body parser, validation and engine;
- * test/core/node-route.test.ts holds their answers equal.
+ * Hono app answers it as it does on every runtime (including every error). Both paths call the
+ * same auth check, body parser, validation and engine; test/core/node-route.test.ts holds their
+ * answers equal.
  */
 export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): Front {
   const auth = serviceAuth(deps);

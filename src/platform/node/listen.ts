@@ -2,7 +2,6 @@ import { createServer } from "node:http";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { Front } from "./hook-front.ts";
-import type { NodeRoute } from "./hook-route.ts";
 
 export interface Listening {
   url: string;
@@ -19,29 +18,20 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * Serves a fetch handler (a Hono app's) on Node: the service and the exec agent alike. A
- * `route` may take a request first, straight from Node's objects; a `front` may take each
- * connection before Node's http server, and hand it over for what it does not serve (the
- * service's hot path: platform/node/hook-front.ts).
+ * Serves a fetch handler (a Hono app's) on Node: the service and the exec agent alike. A `front`
+ * may take each connection before Node's http server, and hand it over for what it does not
+ * serve (the service's hot path: platform/node/hook-front.ts).
  */
 export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
   options: {
     port: number;
     host: string;
-    route?: NodeRoute;
     front?: (handOff: (socket: Socket) => void) => Front;
   },
 ): Promise<Listening> {
   const app = getRequestListener(fetch, { hostname: options.host });
-  const route = options.route;
-  const server = createServer(
-    route
-      ? (req, res) => {
-          if (!route(req, res)) void app(req, res);
-        }
-      : app,
-  );
+  const server = createServer(app);
   let listener: Server = server;
   let front: Front | undefined;
   if (options.front) {
