@@ -23,11 +23,11 @@ export const ExecActionSchema = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
 });
 
+/** An HTTP header name: an RFC 9110 token. */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 export const HttpHeaderSchema = z.strictObject({
-  name: z
-    .string()
-    .min(1)
-    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a valid HTTP header name"),
+  name: z.string().min(1).regex(HEADER_NAME, "not a valid HTTP header name"),
   value: z.string().refine((v) => !/[\r\n\0]/.test(v), "a header value may not contain CR, LF or NUL"),
 });
 

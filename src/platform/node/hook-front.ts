@@ -10,6 +10,7 @@ import {
   RunHookRequestSchema,
   runHookRequest,
 } from "../../http/routes/hooks.ts";
+import { HEADER_NAME } from "../../spec/lifecycle.ts";
 
 /** As Node's http server: the longest head it reads (16 KiB), the idle keep-alive time, the head and request times. */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -22,7 +23,6 @@ const HEAD_END = Buffer.from("\r\n\r\n");
 const REQUEST_LINE = new RegExp(
   `^POST ${HOOK_RUN_PATH.replaceAll("/", "\\/")}(?:\\?[\\x21-\\x7e]*)? HTTP\\/1\\.1$`,
 );
-const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):(.*)$/;
 /** Control characters other than HTAB: Node's parser refuses them in a header value. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const BAD_VALUE = /[\0-\x08\n-\x1f\x7f]/;
@@ -197,11 +197,13 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       let host = false;
       let close = false;
       for (let i = 1; i < lines.length; i++) {
-        const m = HEADER_LINE.exec(lines[i] as string);
-        if (!m) return undefined;
-        const value = trimOws(m[2] as string);
+        const line = lines[i] as string;
+        const colon = line.indexOf(":");
+        const name = line.slice(0, colon);
+        if (colon < 0 || !HEADER_NAME.test(name)) return undefined;
+        const value = trimOws(line.slice(colon + 1));
         if (BAD_VALUE.test(value)) return undefined;
-        switch ((m[1] as string).toLowerCase()) {
+        switch (name.toLowerCase()) {
           case "content-length":
             if (length !== undefined || !/^\d{1,7}$/.test(value)) return undefined;
             length = value;

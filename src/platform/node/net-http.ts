@@ -1,7 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { type LookupFunction, connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { type Cidr, DeniedAddressError, deniedBy } from "../../engine/cidr.ts";
+import { type Cidr, DeniedAddressError, deniedBy, parseIp } from "../../engine/cidr.ts";
+import { HEADER_NAME } from "../../spec/lifecycle.ts";
 import type { HttpClient, HttpRequest, HttpResponse } from "../ports.ts";
 
 /** Response head (status line and headers) limit, as Node's and undici's default. */
@@ -14,7 +15,6 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const IDLE_MS = 4_000;
 /** A server's `Keep-Alive: timeout=N` is trusted to N s minus this, so that a reuse never races its close. */
 const IDLE_MARGIN_MS = 1_000;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const CRLF = Buffer.from("\r\n");
 const HEAD_END = Buffer.from("\r\n\r\n");
 
@@ -114,7 +114,8 @@ export function createNodeHttpClient(options: { denyCidrs: readonly Cidr[] }): H
             lookup,
             rejectUnauthorized: false,
             ALPNProtocols: ["http/1.1"],
-            ...(isIpLiteral(host) ? {} : { servername: host }),
+            // SNI carries names only (RFC 6066).
+            ...(parseIp(host) ? {} : { servername: host }),
           })
         : netConnect({ host, port, lookup });
     socket.setNoDelay(true);
@@ -362,7 +363,7 @@ class Exchange {
       const line = lines[i] as string;
       const colon = line.indexOf(":");
       const name = colon > 0 ? line.slice(0, colon).toLowerCase() : "";
-      if (!TOKEN.test(name))
+      if (!HEADER_NAME.test(name))
         throw new Error(`invalid HTTP response: header line ${JSON.stringify(line.slice(0, 100))}`);
       const value = line.slice(colon + 1).trim();
       if (headers[name] === undefined) headers[name] = value;
@@ -473,13 +474,9 @@ function requestHead(req: HttpRequest, url: URL): { text: string; close: boolean
 /** A name or value that could end the header line would let a header inject others. */
 function checkHeaders(headers: ReadonlyArray<readonly [string, string]>): void {
   for (const [name, value] of headers) {
-    if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
+    if (!HEADER_NAME.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
     if (/[\r\n\0]/.test(value)) throw new Error(`invalid value for header ${name}: CR, LF or NUL`);
   }
-}
-
-function isIpLiteral(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(":");
 }
 
 /** dns.lookup, refusing a name when any of its addresses is in HOOKD_DENY_CIDRS. */
