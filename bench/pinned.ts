@@ -5,11 +5,9 @@
  *   npm run bench:pinned [-- --rounds 4000] [--reps 3] [service.ts bare-relay.ts socket-relay.ts]
  * Needs 2 CPUs and taskset (util-linux).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createClient, fmt, hookBody, postHook, TOKEN, timed } from "./client.ts";
-import { cpuMsOf, killOnExit, ROOT } from "./processes.ts";
+import { startChild } from "./processes.ts";
 import { int, median } from "./support.ts";
 
 const { values, positionals } = parseArgs({
@@ -20,60 +18,26 @@ const scripts = positionals.length > 0 ? positionals : ["service.ts", "bare-rela
 const rounds = int("rounds", values.rounds);
 const reps = int("reps", values.reps);
 
-async function start(script: string, cpu: number): Promise<{ proc: ChildProcess; origin: string }> {
-  const args = [
-    "-c",
-    String(cpu),
-    process.execPath,
-    resolve(ROOT, "bin/run-ts.mjs"),
-    resolve(ROOT, "bench", script),
-  ];
-  const proc = killOnExit(
-    spawn("taskset", args, {
-      stdio: ["pipe", "ignore", "pipe"],
-      env: { ...process.env, HOOKD_TOKEN: TOKEN },
-    }),
-  );
-  const port = await new Promise<number>((ok, fail) => {
-    let seen = "";
-    proc.stderr?.on("data", (c: Buffer) => {
-      seen += c.toString();
-      const m = /\{"port":(\d+)\}/.exec(seen);
-      if (m) ok(Number(m[1]));
-    });
-    proc.once("exit", (code) => fail(new Error(`${script} exited (${code}): ${seen}`)));
-  });
-  return { proc, origin: `http://127.0.0.1:${port}` };
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => proc.once("exit", r));
-  proc.stdin?.end();
-  await exited;
-}
-
-const target = await start("target.ts", 0);
-const targetPort = Number(new URL(target.origin).port);
+const target = await startChild("target.ts", {}, 0);
 const cpu = new Map(scripts.map((s) => [s, [] as number[]]));
 const p50 = new Map(scripts.map((s) => [s, [] as number[]]));
 for (let rep = 0; rep < reps; rep++) {
   for (const script of scripts) {
-    const svc = await start(script, 1);
+    const svc = await startChild(script, { HOOKD_TOKEN: TOKEN }, 1);
     const client = createClient();
-    const options = postHook(svc.origin, hookBody(targetPort, "/ok"));
+    const options = postHook(svc.origin, hookBody(target.port, "/ok"));
     for (let i = 0; i < 2000; i++) await timed(client, options);
-    // taskset execs node in place: its pid is the service's.
-    const cpu0 = cpuMsOf(svc.proc.pid);
+    const cpu0 = svc.cpuMs();
     const ms: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const a = await timed(client, options);
       if (a.status !== 200) throw new Error(`${script}: ${a.status} ${a.text.slice(0, 200)}`);
       ms.push(a.ms);
     }
-    cpu.get(script)?.push(((cpuMsOf(svc.proc.pid) - cpu0) * 1000) / rounds);
+    cpu.get(script)?.push(((svc.cpuMs() - cpu0) * 1000) / rounds);
     p50.get(script)?.push(median(ms));
     await client.close();
-    await stop(svc.proc);
+    await svc.stop();
   }
 }
 console.log(`pinned — ${rounds} sequential hooks per run, ${reps} runs each, the service alone on CPU 1`);
@@ -84,4 +48,4 @@ for (const s of scripts) {
     `  ${s.padEnd(18)} CPU per hook ${c.map((x) => fmt(x, 0)).join(", ")} µs (median ${fmt(median(c), 0)})   p50 ${l.map((x) => fmt(x, 3)).join(", ")} ms`,
   );
 }
-await stop(target.proc);
+await target.stop();

@@ -43,8 +43,15 @@ export function cpuMsOf(pid: number | undefined): number {
   }
 }
 
-/** Starts `bench/<script>` in its own Node process and waits for its `{"port":N}` line. */
-export async function startChild(script: string, env: Record<string, string> = {}): Promise<Child> {
+/**
+ * Starts `bench/<script>` in its own Node process and waits for its `{"port":N}` line. `cpu`
+ * pins it to that CPU (taskset execs Node in place: the pid stays the child's).
+ */
+export async function startChild(
+  script: string,
+  env: Record<string, string> = {},
+  cpu?: number,
+): Promise<Child> {
   // For the hookd service only (not the others): HOOKD_BENCH_PROFILE=DIR writes a CPU profile
   // to DIR; HOOKD_BENCH_NODE_FLAGS adds Node flags (e.g. "--max-semi-space-size=8").
   const profile = process.env.HOOKD_BENCH_PROFILE;
@@ -53,8 +60,9 @@ export async function startChild(script: string, env: Record<string, string> = {
     script === "service.ts"
       ? [...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), ...extra]
       : [];
-  const args = [...flags, resolve(ROOT, "bin/run-ts.mjs"), resolve(ROOT, "bench", script)];
-  const proc = spawn(process.execPath, args, {
+  const node = [process.execPath, ...flags, resolve(ROOT, "bin/run-ts.mjs"), resolve(ROOT, "bench", script)];
+  const [command, ...args] = cpu === undefined ? node : ["taskset", "-c", String(cpu), ...node];
+  const proc = spawn(command as string, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     // stdout: hookd's result log, discarded (it is still serialized and written, as in production).
