@@ -64,6 +64,20 @@ class Conn {
   }
 }
 
+/** A hook request's JSON: an httpGet of `path` on 127.0.0.1:`port`. */
+function hookJson(port: number, path: string, phase = "postStart"): string {
+  return JSON.stringify({
+    phase,
+    handler: { httpGet: { port, path } },
+    container: { name: "web", ip: "127.0.0.1" },
+  });
+}
+
+/** A plain `POST /v1/hooks/run` (the kind the front door serves), `extra` header lines added. */
+function rawHook(body: string, extra = ""): string {
+  return `POST /v1/hooks/run HTTP/1.1\r\nHost: hookd\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+}
+
 describe("the Node service's front door", () => {
   let svc: NodeServer;
   let target: TestTarget;
@@ -79,16 +93,8 @@ describe("the Node service's front door", () => {
     await target.close();
   });
 
-  const hookBody = (path: string) =>
-    JSON.stringify({
-      phase: "postStart",
-      handler: { httpGet: { port: target.port, path } },
-      container: { name: "web", ip: "127.0.0.1" },
-    });
-  const hook = (path: string, extra = "") => {
-    const body = hookBody(path);
-    return `POST /v1/hooks/run HTTP/1.1\r\nHost: hookd\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
-  };
+  const hookBody = (path: string) => hookJson(target.port, path);
+  const hook = (path: string, extra = "") => rawHook(hookBody(path), extra);
   const outputOf = (r: Reply) => (JSON.parse(r.body) as { output: string }).output;
 
   it("answers hook after hook on one kept-alive connection", async () => {
@@ -148,7 +154,7 @@ describe("the Node service's front door", () => {
       { what: "a wrong token", request: hook("/x").replace(TOKEN, "nope"), status: 401 },
       {
         what: "invalid JSON",
-        request: `POST /v1/hooks/run HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 1\r\n\r\n{`,
+        request: rawHook("{"),
         status: 400,
       },
       {
@@ -188,16 +194,8 @@ describe("the Node service's front door", () => {
       seen.push(req.url ?? "");
       setTimeout(() => res.writeHead(200).end(), 300);
     });
-    const body = (path: string) =>
-      JSON.stringify({
-        phase: "postStart",
-        handler: { httpGet: { port: slow.port, path } },
-        container: { ip: "127.0.0.1" },
-      });
-    const request = (path: string) =>
-      `POST /v1/hooks/run HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body(path).length}\r\n\r\n${body(path)}`;
     const c = new Conn(port);
-    c.send(request("/one") + request("/two"));
+    c.send(rawHook(hookJson(slow.port, "/one")) + rawHook(hookJson(slow.port, "/two")));
     await until("the first hook to reach its target", () => seen.length === 1, 2000);
     c.socket.destroy();
     await new Promise((r) => setTimeout(r, 600));
@@ -230,18 +228,11 @@ describe("the front door at shutdown", () => {
     });
     const svc = await startService({ HOOKD_TOKEN: TOKEN });
     const port = Number(new URL(svc.url).port);
-    const body = JSON.stringify({
-      phase: "preStop",
-      handler: { httpGet: { port: target.port, path: "/slow" } },
-      container: { ip: "127.0.0.1" },
-    });
     const busy = new Conn(port);
     const idle = new Conn(port);
     idle.send("GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n");
     await idle.replied(1);
-    busy.send(
-      `POST /v1/hooks/run HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
+    busy.send(rawHook(hookJson(target.port, "/slow", "preStop")));
     await until("the hook to reach its target", () => target.requests.length === 1, 2000);
     const closing = svc.close();
     await until("the idle connection to close", () => idle.closed, 2000);
@@ -274,15 +265,8 @@ describe("what the front door serves itself", () => {
     const server = createNetServer(front.onConnection);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as AddressInfo;
-    const body = JSON.stringify({
-      phase: "postStart",
-      handler: { httpGet: { port: target.port, path: "/mine" } },
-      container: { ip: "127.0.0.1" },
-    });
     const c = new Conn(port);
-    c.send(
-      `POST /v1/hooks/run HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-    );
+    c.send(rawHook(hookJson(target.port, "/mine")));
     const [reply] = await c.replied(1);
     expect(JSON.parse((reply as Reply).body)).toMatchObject({ outcome: "succeeded", output: "/mine" });
     expect(handed).toEqual([]);
