@@ -37,10 +37,17 @@ export function hookUrl(action: HttpGetAction, host: string, port: number): URL 
 }
 
 function requestHeaders(action: HttpGetAction): Array<[string, string]> {
-  const headers: Array<[string, string]> = (action.httpHeaders ?? []).map((h) => [h.name, h.value]);
-  const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name);
-  if (!has("user-agent")) headers.push(["User-Agent", `hookd/${VERSION}`]);
-  if (!has("accept")) headers.push(["Accept", "*/*"]);
+  const headers: Array<[string, string]> = [];
+  let userAgent = false;
+  let accept = false;
+  for (const h of action.httpHeaders ?? []) {
+    headers.push([h.name, h.value]);
+    const lower = h.name.toLowerCase();
+    userAgent ||= lower === "user-agent";
+    accept ||= lower === "accept";
+  }
+  if (!userAgent) headers.push(["User-Agent", `hookd/${VERSION}`]);
+  if (!accept) headers.push(["Accept", "*/*"]);
   return headers;
 }
 
@@ -78,7 +85,7 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
       checkDenied(url, ctx);
       res = await ctx.deps.http.request({
         method: "GET",
-        url: url.href,
+        url,
         headers,
         abort: ctx.abort,
         maxBodyBytes: OUTPUT_LIMIT_BYTES,

@@ -40,9 +40,12 @@ export async function runHook(
   const abort = new HookAbort();
   const ctx: HandlerContext = { target, deps, abort, deadline, describe: { what: kind } };
 
-  // One promise settled by whichever comes first, the handler or the deadline's timer.
+  // One promise settled by whichever comes first, the handler or the deadline's timer. The
+  // handler starts first, so that its request is on the wire before the timer and the result's
+  // start time are made (a handler never settles synchronously).
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let startedAt = "";
   const first = await new Promise<HandlerOutcome | "timeout">((resolve) => {
-    const timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - started));
     dispatch(spec, ctx).then(
       (outcome) => {
         clearTimeout(timer);
@@ -56,6 +59,8 @@ export async function runHook(
         });
       },
     );
+    timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - started));
+    startedAt = new Date(started).toISOString();
   });
   // At the deadline, whatever is still running (a request, a sleep) stops: nothing outlives it.
   // A handler that finished has nothing left running: the abort is only paid when the deadline won.
@@ -78,7 +83,7 @@ export async function runHook(
     ...(out.exitCode !== undefined && { exitCode: out.exitCode }),
     ...(out.output !== undefined && { output: out.output }),
     warnings: out.warnings ?? [],
-    startedAt: new Date(started).toISOString(),
+    startedAt,
     durationMs: Math.max(0, Math.round(now() - started)),
   };
   deps.log.write({ level: outcome === "succeeded" ? "info" : "warn", msg: "hook", ...result });

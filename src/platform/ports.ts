@@ -5,7 +5,8 @@
 
 export interface HttpRequest {
   method: "GET" | "POST";
-  url: string;
+  /** A URL the caller already parsed is taken as it is (and not kept after the request settles). */
+  url: string | URL;
   /** Pairs, so that a header may repeat. */
   headers: Array<[string, string]>;
   body?: string;

@@ -17,6 +17,10 @@ const IDLE_MS = 4_000;
 const IDLE_MARGIN_MS = 1_000;
 const CRLF = Buffer.from("\r\n");
 const HEAD_END = Buffer.from("\r\n\r\n");
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
+/** A `close` or `keep-alive` token in Connection headers (joined with commas). */
+const CLOSE_TOKEN = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
+const KEEP_ALIVE_TOKEN = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/i;
 
 /**
  * The HTTP client on Node: HTTP/1.1 over `net`/`tls` sockets, written for the hook path.
@@ -150,15 +154,16 @@ export function createNodeHttpClient(options: { denyCidrs: readonly Cidr[] }): H
       const retry =
         reused && req.method === "GET" ? () => send(req, url, true).then(resolve, reject) : undefined;
       const head = requestHead(req, url);
-      conn.exchange = new Exchange(conn, req, resolve, reject, release, retry, head.close);
+      // On the wire first: the answer cannot be read before this turn of the loop ends.
       conn.socket.write(head.text);
+      conn.exchange = new Exchange(conn, req, resolve, reject, release, retry, head.close);
     });
 
   return {
     request(req: HttpRequest): Promise<HttpResponse> {
       let url: URL;
       try {
-        url = new URL(req.url);
+        url = typeof req.url === "string" ? new URL(req.url) : req.url;
         checkHeaders(req.headers);
       } catch (err) {
         return Promise.reject(err);
@@ -206,7 +211,8 @@ class Exchange {
   #state = State.Head;
   #buf: Buffer | undefined;
   #status = 0;
-  #headers: Record<string, string> = {};
+  /** The final head's lines (status line first), for NetResponse.header. */
+  #lines: string[] = [];
   #keepAlive = false;
   #idleMs = IDLE_MS;
   /** Body bytes left: of the Content-Length, or of the current chunk. */
@@ -350,24 +356,26 @@ class Exchange {
 
   #head(text: string): void {
     const lines = text.split("\r\n");
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? "");
+    const m = STATUS_LINE.exec(lines[0] ?? "");
     if (!m)
       throw new Error(`invalid HTTP response: status line ${JSON.stringify((lines[0] ?? "").slice(0, 100))}`);
     const status = Number(m[2]);
-    const headers: Record<string, string> = {};
     let length: string | undefined;
     let encoding = "";
     let connection = "";
     let keepAlive = "";
+    // Only the headers that frame the message are read here; the rest when asked (NetResponse.header).
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i] as string;
       const colon = line.indexOf(":");
-      const name = colon > 0 ? line.slice(0, colon).toLowerCase() : "";
+      const name = colon > 0 ? line.slice(0, colon) : "";
       if (!HEADER_NAME.test(name))
         throw new Error(`invalid HTTP response: header line ${JSON.stringify(line.slice(0, 100))}`);
+      // connection and keep-alive (10 characters), content-length (14), transfer-encoding (17).
+      if (name.length !== 10 && name.length !== 14 && name.length !== 17) continue;
+      const lower = name.toLowerCase();
       const value = line.slice(colon + 1).trim();
-      if (headers[name] === undefined) headers[name] = value;
-      if (name === "content-length") {
+      if (lower === "content-length") {
         for (const v of value.split(",")) {
           const n = v.trim();
           if (!/^\d{1,15}$/.test(n) || (length !== undefined && n !== length)) {
@@ -375,18 +383,18 @@ class Exchange {
           }
           length = n;
         }
-      } else if (name === "transfer-encoding") encoding += `${encoding ? "," : ""}${value.toLowerCase()}`;
-      else if (name === "connection") connection += `,${value.toLowerCase()}`;
-      else if (name === "keep-alive") keepAlive = value;
+      } else if (lower === "transfer-encoding") {
+        encoding += `${encoding ? "," : ""}${value.toLowerCase()}`;
+      } else if (lower === "connection") connection += `,${value}`;
+      else if (lower === "keep-alive") keepAlive = value;
     }
     if (status < 200) {
       if (status === 101) throw new Error("the server switched protocols (101): not an HTTP answer");
       return; // 100 Continue, 103 Early Hints: the answer follows
     }
     this.#status = status;
-    this.#headers = headers;
-    const tokens = connection.split(",").map((t) => t.trim());
-    this.#keepAlive = m[1] === "1" ? !tokens.includes("close") : tokens.includes("keep-alive");
+    this.#lines = lines;
+    this.#keepAlive = m[1] === "1" ? !CLOSE_TOKEN.test(connection) : KEEP_ALIVE_TOKEN.test(connection);
     const timeout = /(?:^|[\s,])timeout=(\d+)/i.exec(keepAlive);
     if (timeout) this.#idleMs = Math.min(IDLE_MS, Number(timeout[1]) * 1000 - IDLE_MARGIN_MS);
     if (status === 204 || status === 304) {
@@ -424,14 +432,19 @@ class Exchange {
   #succeed(reusable: boolean, truncated = false): void {
     if (this.#settled) return;
     this.#settle();
-    const headers = this.#headers;
     this.release(this.conn, reusable && !truncated && !this.closeAfter, this.#idleMs);
-    this.resolve({
-      status: this.#status,
-      header: (name) => headers[name.toLowerCase()],
-      body: this.#size === 0 ? "" : Buffer.concat(this.#chunks, this.#size).toString("utf8"),
-      truncated,
-    });
+    this.resolve(
+      new NetResponse(
+        this.#status,
+        this.#lines,
+        this.#size === 0
+          ? ""
+          : this.#chunks.length === 1
+            ? (this.#chunks[0] as Buffer).toString("utf8")
+            : Buffer.concat(this.#chunks, this.#size).toString("utf8"),
+        truncated,
+      ),
+    );
   }
 
   #fail(err: unknown): void {
@@ -446,6 +459,29 @@ class Exchange {
     this.#buf = undefined;
     this.#unsubscribe?.();
     if (this.conn.exchange === this) this.conn.exchange = undefined;
+  }
+}
+
+/** A response; its headers are looked up in the head's lines when asked (the engine asks for Location only). */
+class NetResponse implements HttpResponse {
+  constructor(
+    readonly status: number,
+    readonly lines: readonly string[],
+    readonly body: string,
+    readonly truncated: boolean,
+  ) {}
+
+  /** The first header of that name, as Node's and undici's parsers keep it: trimmed. */
+  header(name: string): string | undefined {
+    const wanted = name.toLowerCase();
+    for (let i = 1; i < this.lines.length; i++) {
+      const line = this.lines[i] as string;
+      const colon = line.indexOf(":");
+      if (colon === wanted.length && line.slice(0, colon).toLowerCase() === wanted) {
+        return line.slice(colon + 1).trim();
+      }
+    }
+    return undefined;
   }
 }
 
