@@ -134,9 +134,12 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       let base = 0;
       let i = 0;
       while (base + (this.#parts[i] as Buffer).length <= from) base += (this.#parts[i++] as Buffer).length;
-      const first = (this.#parts[i] as Buffer).subarray(from - base);
-      const window =
-        i === this.#parts.length - 1 ? first : Buffer.concat([first, ...this.#parts.slice(i + 1)]);
+      const part = this.#parts[i] as Buffer;
+      if (i === this.#parts.length - 1) {
+        const at = part.indexOf(HEAD_END, from - base);
+        return at < 0 ? -1 : base + at;
+      }
+      const window = Buffer.concat([part.subarray(from - base), ...this.#parts.slice(i + 1)]);
       const at = window.indexOf(HEAD_END);
       return at < 0 ? -1 : from + at;
     }
@@ -171,9 +174,8 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
         return;
       }
       // The request is ours: what follows it (a pipelined request) stays for the next turn.
-      const rest = buf.subarray(this.#total);
-      this.#parts = rest.length > 0 ? [rest] : [];
-      this.#size = rest.length;
+      this.#parts = this.#total < buf.length ? [buf.subarray(this.#total)] : [];
+      this.#size = buf.length - this.#total;
       this.#bodyAt = -1;
       this.#searched = 0;
       this.#busy = true;
