@@ -3,6 +3,8 @@
  * this client on CPU 0 (taskset), sequential hooks after 2,000 warm-up, CPU from /proc. Services
  * run in turn, `--reps` times, so that the VM's slow and fast spells fall on all of them.
  *   npm run bench:pinned [-- --rounds 4000] [--reps 3] [service.ts bare-relay.ts socket-relay.ts]
+ * `socket-relay.ts+zod+timer` runs the raw-socket relay with those of hookd's kinds of work added
+ * (SOCKET_RELAY_ADD, see socket-relay.ts), so that each one's cost can be read beside the others.
  * Needs 2 CPUs and taskset (util-linux).
  */
 import { parseArgs } from "node:util";
@@ -23,7 +25,9 @@ const cpu = new Map(scripts.map((s) => [s, [] as number[]]));
 const p50 = new Map(scripts.map((s) => [s, [] as number[]]));
 for (let rep = 0; rep < reps; rep++) {
   for (const script of scripts) {
-    const svc = await startChild(script, { HOOKD_TOKEN: TOKEN }, 1);
+    const [file = script, ...added] = script.split("+");
+    const env = { HOOKD_TOKEN: TOKEN, ...(added.length > 0 && { SOCKET_RELAY_ADD: added.join(",") }) };
+    const svc = await startChild(file, env, 1);
     const client = createClient();
     const options = postHook(svc.origin, hookBody(target.port, "/ok"));
     for (let i = 0; i < 2000; i++) await timed(client, options);
@@ -45,7 +49,7 @@ for (const s of scripts) {
   const c = cpu.get(s) ?? [];
   const l = p50.get(s) ?? [];
   console.log(
-    `  ${s.padEnd(18)} CPU per hook ${c.map((x) => fmt(x, 0)).join(", ")} µs (median ${fmt(median(c), 0)})   p50 ${l.map((x) => fmt(x, 3)).join(", ")} ms`,
+    `  ${s.padEnd(24)} CPU per hook ${c.map((x) => fmt(x, 0)).join(", ")} µs (median ${fmt(median(c), 0)})   p50 ${l.map((x) => fmt(x, 3)).join(", ")} ms`,
   );
 }
 await target.stop();

@@ -4,9 +4,26 @@
  * target reused, no validation, no deadline, no log. Nothing in Node relays a request for less:
  * the floor of the dispatch benchmark on this machine, measured in the same run. Dispatch
  * benchmark only (it has no deadline: a target that never answers would hang it).
+ *
+ * SOCKET_RELAY_ADD=zod,url,promise,timer,result,log (or `all`) adds hookd's own kinds of work to
+ * it, one at a time, to size what each costs on top of the floor (bench/README.md):
+ *   zod      the body validated with hookd's schema (RunHookRequestSchema)
+ *   url      the target's URL built by the WHATWG parser, as the engine does
+ *   promise  the GET awaited through an async function and a promise, as the engine does
+ *   timer    a deadline timer made and cleared per hook (with promise)
+ *   result   hookd's whole result: message, warnings, startedAt as ISO text
+ *   log      a log line per hook, serialized and written in batches every 20 ms
  * Prints `{"port":N}` on stderr; exits when its stdin closes.
  */
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { RunHookRequestSchema } from "../src/http/routes/hooks.ts";
+
+const FEATURES = ["zod", "url", "promise", "timer", "result", "log"] as const;
+const asked = (process.env.SOCKET_RELAY_ADD ?? "").split(",").filter((f) => f !== "");
+const add = new Set<string>(asked.includes("all") ? FEATURES : asked);
+for (const f of add) {
+  if (!(FEATURES as readonly string[]).includes(f)) throw new Error(`SOCKET_RELAY_ADD: unknown "${f}"`);
+}
 
 interface Body {
   handler: { httpGet: { port: number; path?: string } };
@@ -50,6 +67,34 @@ function get(ip: string, port: number, path: string, done: (status: number, body
   conn.write(`GET ${path} HTTP/1.1\r\nhost: ${key}\r\naccept: */*\r\n\r\n`);
 }
 
+/** `promise` and `timer`: the GET as the engine waits for it. */
+async function awaited(ip: string, port: number, path: string): Promise<[number, string]> {
+  const answer = new Promise<[number, string]>((resolve) =>
+    get(ip, port, path, (status, text) => resolve([status, text])),
+  );
+  if (!add.has("timer")) return await answer;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<[number, string]>((resolve) => {
+    timer = setTimeout(() => resolve([0, "timed out"]), 30_000);
+  });
+  const first = await Promise.race([answer, deadline]);
+  clearTimeout(timer);
+  return first;
+}
+
+let lines: Array<Record<string, unknown>> = [];
+function log(record: Record<string, unknown>): void {
+  lines.push({ level: "info", msg: "hook", ...record, at: Date.now() });
+  if (lines.length > 1) return;
+  setTimeout(() => {
+    let text = "";
+    for (const { at, ...rest } of lines)
+      text += `${JSON.stringify({ time: new Date(at as number).toISOString(), ...rest })}\n`;
+    lines = [];
+    process.stdout.write(text);
+  }, 20).unref();
+}
+
 const server = createServer({ noDelay: true }, (socket) => {
   socket.setEncoding("latin1");
   socket.on("error", () => {});
@@ -60,19 +105,31 @@ const server = createServer({ noDelay: true }, (socket) => {
     if (!m) return;
     buf = buf.slice(m.length);
     const started = Date.now();
-    const body = JSON.parse(m.body) as Body;
+    const parsed: unknown = JSON.parse(m.body);
+    const body = (add.has("zod") ? RunHookRequestSchema.parse(parsed) : parsed) as Body;
     const { port, path = "/" } = body.handler.httpGet;
-    get(body.container.ip, port, path, (status, text) => {
-      const out = JSON.stringify({
-        outcome: status >= 200 && status < 400 ? "succeeded" : "failed",
-        status,
-        output: text,
-        durationMs: Date.now() - started,
-      });
+    const url = add.has("url") ? new URL(`http://${body.container.ip}:${port}${path}`) : undefined;
+    const answer = (status: number, text: string) => {
+      const ok = status >= 200 && status < 400;
+      const result: Record<string, unknown> = { outcome: ok ? "succeeded" : "failed", status, output: text };
+      if (add.has("result")) {
+        result.message = `httpGet ${url?.href ?? path}: status ${status}`;
+        result.warnings = [];
+        result.startedAt = new Date(started).toISOString();
+      }
+      result.durationMs = Date.now() - started;
+      const out = JSON.stringify(result);
       socket.write(
         `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(out)}\r\n\r\n${out}`,
       );
-    });
+      if (add.has("log")) log(result);
+    };
+    const ip = url ? url.hostname : body.container.ip;
+    const targetPort = url ? Number(url.port) : port;
+    const targetPath = url ? url.pathname + url.search : path;
+    if (add.has("promise") || add.has("timer")) {
+      awaited(ip, targetPort, targetPath).then(([status, text]) => answer(status, text));
+    } else get(ip, targetPort, targetPath, answer);
   });
 });
 server.listen({ port: 0, host: "127.0.0.1", backlog: 8192 }, () => {
