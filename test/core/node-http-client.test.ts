@@ -137,6 +137,21 @@ describe("Node HTTP client: response framing", () => {
     expect(res.body).toBe("");
   });
 
+  it("looks a header up when asked: the first of that name, in any case, trimmed", async () => {
+    fresh();
+    const srv = await rawServer((s) =>
+      s.write(
+        "HTTP/1.1 302 Found\r\nlocation: /a\r\nLOCATION: /b\r\nX-Thing: \t v \t\r\nContent-Length: 0\r\n\r\n",
+      ),
+    );
+    const res = await get(srv.port);
+    expect(res.status).toBe(302);
+    expect(res.header("Location")).toBe("/a");
+    expect(res.header("x-thing")).toBe("v");
+    expect(res.header("x-thin")).toBeUndefined();
+    expect(res.header("content-length")).toBe("0");
+  });
+
   it("takes 204 and 304 answers as bodiless", async () => {
     fresh();
     const srv = await rawServer((s, _h, i) => s.write(`HTTP/1.1 ${i === 0 ? 204 : 304} X\r\n\r\n`));
@@ -177,6 +192,25 @@ describe("Node HTTP client: connections", () => {
     await get(old.port);
     await get(old.port);
     expect(old.connections).toHaveLength(2);
+  });
+
+  it("reads Connection tokens in any case, from every Connection header", async () => {
+    fresh();
+    const old = await rawServer((s) =>
+      s.write("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok"),
+    );
+    await get(old.port);
+    await get(old.port);
+    expect(old.connections).toHaveLength(1);
+
+    const close = await rawServer((s) =>
+      s.write(
+        "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nconnection: x-foo ,\tCLOSE\r\nContent-Length: 2\r\n\r\nok",
+      ),
+    );
+    await get(close.port);
+    await get(close.port);
+    expect(close.connections).toHaveLength(2);
   });
 
   it("opens a connection per request in flight: no per-origin cap queues one behind another", async () => {
