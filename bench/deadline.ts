@@ -14,6 +14,12 @@ export interface DeadlineFigures {
   /** From the client sending all requests to each hook's startedAt (ms clock: same machine). */
   startDelay: Summary;
   outcomes: Record<string, number>;
+  /**
+   * The same number of GETs at once, each on a new connection, straight to the target's `/ok`:
+   * what the client and the machine need to open that many connections and be answered, with
+   * no hookd in the way — the part of the client's wall time that no deadline can remove.
+   */
+  connectBaseline: Summary;
   /** The bare relay's wall time at the client (AbortSignal.timeout(1 s) on its GET), for reference. */
   relayWall: Summary | undefined;
   /**
@@ -46,6 +52,13 @@ export async function benchDeadline(
       return performance.now() - t0;
     }),
   );
+  const fresh = createClient();
+  const connectBaseline = summary(
+    (await Promise.all(Array.from({ length: o.hooks }, () => timed(fresh, get(target.origin, "/ok"))))).map(
+      (a) => a.ms,
+    ),
+  );
+  await fresh.close();
   const body = hookBody(target.port, "/never", 1);
   // One unmeasured burst of the same shape first, for each: a fresh process runs its first burst
   // (new connections in and out, aborts at the deadline) on cold code, about twice as slowly.
@@ -58,6 +71,7 @@ export async function benchDeadline(
   const openedRelay = relay ? await onOpenedConnections(relay, body, o.hooks, target) : undefined;
   return {
     baseline: summary(base),
+    connectBaseline,
     ...hookd,
     relayWall: viaRelay?.wall,
     opened: { wall: openedHookd.wall, startDelay: openedHookd.startDelay, relayWall: openedRelay?.wall },
@@ -107,6 +121,7 @@ export function printDeadline(f: DeadlineFigures, o: DeadlineOptions): void {
     `deadline precision — ${o.hooks} hooks at once, timeoutSeconds 1, target never answers (after one unmeasured burst of the same)`,
   );
   console.log(row("client's own 1 s timer (baseline)", f.baseline));
+  console.log(row(`${o.hooks} new connections to /ok, direct`, f.connectBaseline));
   console.log(row("hookd, wall time at the client", f.wall));
   console.log(row("hookd, durationMs in the results", f.durationMs));
   console.log(row("hookd, sent → the hook's startedAt", f.startDelay));
@@ -117,7 +132,11 @@ export function printDeadline(f: DeadlineFigures, o: DeadlineOptions): void {
   console.log(row("hookd, wall time at the client", f.opened.wall));
   console.log(row("hookd, sent → the hook's startedAt", f.opened.startDelay));
   if (f.opened.relayWall) console.log(row("bare relay, wall time at the client", f.opened.relayWall));
+  const s = (ms: number) => `${fmt(ms / 1000, 3)} s`;
   console.log(
-    `  outcomes ${JSON.stringify(f.outcomes)}   p99 ${fmt(f.wall.p99 / 1000, 3)} s (goal ≤ 1.05 s), baseline p99 ${fmt(f.baseline.p99 / 1000, 3)} s`,
+    `  outcomes ${JSON.stringify(f.outcomes)}   goal p99 ≤ 1.05 s: the hooks' durationMs p99 ${s(f.durationMs.p99)} ` +
+      `(${f.durationMs.p99 <= 1050 ? "met" : "NOT met"}); at the client p99 ${s(f.opened.wall.p99)} on opened connections, ` +
+      `${s(f.wall.p99)} with new ones (${o.hooks} new connections straight to the target alone: p99 ${s(f.connectBaseline.p99)}; ` +
+      `the client's own timer: p99 ${s(f.baseline.p99)})`,
   );
 }
