@@ -174,43 +174,27 @@ describe("Node HTTP client: response framing", () => {
   });
 });
 
+/** How many connections `requests` GETs in a row take against a server that answers each with `head` and "ok". */
+async function connectionsFor(head: string, requests = 2): Promise<number> {
+  const srv = await rawServer((s) => s.write(`${head}\r\nContent-Length: 2\r\n\r\nok`));
+  for (let i = 0; i < requests; i++) await get(srv.port);
+  return srv.connections.length;
+}
+
 describe("Node HTTP client: connections", () => {
   it("keeps a connection alive across requests, and honours Connection: close and HTTP/1.0", async () => {
     fresh();
-    const alive = await rawServer((s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
-    for (let i = 0; i < 3; i++) await get(alive.port);
-    expect(alive.connections).toHaveLength(1);
-
-    const close = await rawServer((s) =>
-      s.write("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"),
-    );
-    await get(close.port);
-    await get(close.port);
-    expect(close.connections).toHaveLength(2);
-
-    const old = await rawServer((s) => s.write("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
-    await get(old.port);
-    await get(old.port);
-    expect(old.connections).toHaveLength(2);
+    expect(await connectionsFor("HTTP/1.1 200 OK", 3)).toBe(1);
+    expect(await connectionsFor("HTTP/1.1 200 OK\r\nConnection: close")).toBe(2);
+    expect(await connectionsFor("HTTP/1.0 200 OK")).toBe(2);
   });
 
   it("reads Connection tokens in any case, from every Connection header", async () => {
     fresh();
-    const old = await rawServer((s) =>
-      s.write("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok"),
-    );
-    await get(old.port);
-    await get(old.port);
-    expect(old.connections).toHaveLength(1);
-
-    const close = await rawServer((s) =>
-      s.write(
-        "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nconnection: x-foo ,\tCLOSE\r\nContent-Length: 2\r\n\r\nok",
-      ),
-    );
-    await get(close.port);
-    await get(close.port);
-    expect(close.connections).toHaveLength(2);
+    expect(await connectionsFor("HTTP/1.0 200 OK\r\nConnection: Keep-Alive")).toBe(1);
+    expect(
+      await connectionsFor("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nconnection: x-foo ,\tCLOSE"),
+    ).toBe(2);
   });
 
   it("opens a connection per request in flight: no per-origin cap queues one behind another", async () => {
@@ -248,13 +232,8 @@ describe("Node HTTP client: connections", () => {
 
   it("does not keep a connection past the server's Keep-Alive timeout", async () => {
     fresh();
-    const srv = await rawServer((s) =>
-      s.write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok"),
-    );
-    await get(srv.port);
-    await get(srv.port);
     // timeout=1 leaves no safe window (one second is kept as margin): each request gets its own.
-    expect(srv.connections).toHaveLength(2);
+    expect(await connectionsFor("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1")).toBe(2);
   });
 
   it("does not keep the process alive for its idle connections", async () => {
