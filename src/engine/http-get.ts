@@ -92,7 +92,12 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
       });
     } catch (err) {
       if (url.protocol === "https:" && isPlainHttpAnswer(err) && !ctx.abort.aborted) {
+        // Same host and port, as the kubelet retries: the URL elides 443 for HTTPS, and a bare
+        // change of scheme would send the retry to port 80.
+        const port = url.port || "443";
+        url = new URL(url.href);
         url.protocol = "http:";
+        url.port = port;
         headers = headers.filter(([n]) => n.toLowerCase() !== "authorization");
         warnings.push(
           `the server answered HTTPS with plain HTTP: retried as ${shown(url.href)} without the Authorization header`,

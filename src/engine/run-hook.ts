@@ -34,25 +34,22 @@ export function runHook(
   deps: EngineDeps,
   options: RunHookOptions = {},
 ): Promise<HookResult> {
-  let spec: HandlerAction;
-  try {
-    spec = handlerAction(handler);
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  const now = deps.now ?? Date.now;
-  const started = now();
-  const timeoutSeconds =
-    options.timeoutSeconds ?? handler.timeoutSeconds ?? deps.config.defaultTimeoutSeconds;
-  const deadline = Math.min(started + timeoutSeconds * 1000, options.notAfter ?? Number.POSITIVE_INFINITY);
-  const kind = spec.kind;
-  const abort = new HookAbort();
-  const ctx: HandlerContext = { target, deps, abort, deadline, describe: { what: kind } };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let startedAt = "";
-  let settled = false;
-
+  // Everything below runs inside the promise's executor: whatever throws rejects the hook's
+  // promise, as in an async function, and never reaches the caller's stack (a socket's handler).
   return new Promise<HookResult>((resolve, reject) => {
+    const spec = handlerAction(handler);
+    const now = deps.now ?? Date.now;
+    const started = now();
+    const timeoutSeconds =
+      options.timeoutSeconds ?? handler.timeoutSeconds ?? deps.config.defaultTimeoutSeconds;
+    const deadline = Math.min(started + timeoutSeconds * 1000, options.notAfter ?? Number.POSITIVE_INFINITY);
+    const kind = spec.kind;
+    const abort = new HookAbort();
+    const ctx: HandlerContext = { target, deps, abort, deadline, describe: { what: kind } };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let startedAt = "";
+    let settled = false;
+
     const finish = (first: HandlerOutcome | "timeout") => {
       if (settled) return;
       settled = true;
@@ -62,7 +59,8 @@ export function runHook(
         // it. A handler that finished has nothing left running: the abort is only paid when the
         // deadline won.
         if (first === "timeout") abort.abort(deadlinePassed());
-        const seconds = Math.round((deadline - started) / 100) / 10;
+        // A deadline already past when the hook came (a grace period spent) reads "after 0s".
+        const seconds = Math.max(0, Math.round((deadline - started) / 100) / 10);
         const out: HandlerOutcome =
           first === "timeout"
             ? { ok: false, timedOut: true, message: `${ctx.describe.what}: timed out after ${seconds}s` }

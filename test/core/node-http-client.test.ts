@@ -137,6 +137,14 @@ describe("Node HTTP client: response framing", () => {
     expect(res.body).toBe("");
   });
 
+  it("takes a URL its caller already parsed, path and query as they are", async () => {
+    fresh();
+    const srv = await rawServer((s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    const url = new URL(`http://127.0.0.1:${srv.port}/a%20b?c=1&d`);
+    expect(await get(srv.port, "/", { url })).toMatchObject({ status: 200, body: "ok" });
+    expect(srv.heads[0]?.split("\r\n")[0]).toBe("GET /a%20b?c=1&d HTTP/1.1");
+  });
+
   it("looks a header up when asked: the first of that name, in any case, trimmed", async () => {
     fresh();
     const srv = await rawServer((s) =>
