@@ -1,3 +1,4 @@
+import { capUtf8, decodeCut } from "../engine/output.ts";
 import { OUTPUT_LIMIT_BYTES } from "../engine/types.ts";
 
 /**
@@ -26,20 +27,6 @@ export class CappedOutput {
     const both = Buffer.concat([stdout, stderr]);
     const truncated = this.#seenBytes > this.limit;
     const bytes = both.length > this.limit ? both.subarray(0, this.limit) : both;
-    return { output: decodeWhole(bytes, truncated), truncated };
+    return { output: capUtf8(decodeCut(bytes, truncated), this.limit), truncated };
   }
-}
-
-/** Decodes UTF-8; when cut short, a character split by the cut is dropped rather than mangled. */
-function decodeWhole(bytes: Buffer, cut: boolean): string {
-  let end = bytes.length;
-  if (cut) {
-    // Step back over continuation bytes to the start of the last character, and drop it if incomplete.
-    let start = end - 1;
-    while (start >= 0 && start > end - 4 && ((bytes[start] ?? 0) & 0xc0) === 0x80) start--;
-    const lead = bytes[start] ?? 0;
-    const width = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    if (start >= 0 && start + width > end) end = start;
-  }
-  return bytes.subarray(0, end).toString("utf8");
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { errorText } from "../spec/labels.ts";
 import type { ExecAction } from "../spec/lifecycle.ts";
+import { capUtf8 } from "./output.ts";
 import { type HandlerContext, type HandlerOutcome, HookError, OUTPUT_LIMIT_BYTES } from "./types.ts";
 
 /** The agent's answer (contract §4). */
@@ -21,7 +22,7 @@ export function agentBaseUrl(ctx: HandlerContext): string {
   if (template.includes("{ip}")) {
     const ip = ctx.target.ip;
     if (!ip) throw new HookError(`agent URL ${template} needs the container's IP, and it has none`);
-    return template.replaceAll("{ip}", ip.includes(":") ? `[${ip}]` : ip);
+    return template.replaceAll("{ip}", ip.includes(":") && !ip.startsWith("[") ? `[${ip}]` : ip);
   }
   return template;
 }
@@ -67,7 +68,7 @@ export async function runExec(action: ExecAction, ctx: HandlerContext): Promise<
   } catch {
     throw new HookError(`${what}: agent ${base} sent an answer that is not the exec protocol`);
   }
-  const output = answer.output === undefined ? undefined : answer.output.slice(0, OUTPUT_LIMIT_BYTES);
+  const output = answer.output === undefined ? undefined : capUtf8(answer.output);
   const common = {
     ...(output !== undefined && { output }),
     ...(typeof answer.exitCode === "number" && { exitCode: answer.exitCode }),

@@ -2,14 +2,29 @@ import { errorText } from "../spec/labels.ts";
 import type { HttpGetAction, NamedPorts } from "../spec/lifecycle.ts";
 import { VERSION } from "../version.ts";
 import { DeniedAddressError, deniedAddress, parseIp } from "./cidr.ts";
+import { capUtf8 } from "./output.ts";
 import { type HandlerContext, type HandlerOutcome, HookError, OUTPUT_LIMIT_BYTES } from "./types.ts";
 
 const MAX_REDIRECTS = 10;
-const SHOWN_URL_CHARS = 512;
+/** The statuses Go's client (the kubelet's) follows; any other 3xx is the result. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const SHOWN_CHARS = 512;
+/** What would end a host and start a path, query, fragment or user: never part of a host or IP. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const NOT_IN_HOST = /[/?#\\@\s\x00-\x1f\x7f]/;
 
-/** A URL as messages and log lines show it: a path may be up to a megabyte long. */
-function shown(url: string): string {
-  return url.length > SHOWN_URL_CHARS ? `${url.slice(0, SHOWN_URL_CHARS)}…` : url;
+/** Text from outside as messages and log lines show it: a path or a Location may be a megabyte long. */
+function clipped(text: string): string {
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
+}
+
+/** A URL as messages and log lines show it: without a user or password (a redirect may carry them). */
+function shown(url: URL): string {
+  if (!url.username && !url.password) return clipped(url.href);
+  const bare = new URL(url.href);
+  bare.username = "";
+  bare.password = "";
+  return clipped(bare.href);
 }
 
 export function resolvePort(port: number | string, named: NamedPorts | undefined): number {
@@ -74,8 +89,15 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
   if (!host) {
     throw new HookError("httpGet: the container has no IP and httpGet.host is not set: set httpGet.host");
   }
+  if (NOT_IN_HOST.test(host)) {
+    // Pasted into the URL, "10.0.0.7/" would send the hook to port 80 and another path.
+    const field = action.host !== undefined ? "httpGet.host" : "the container's IP";
+    throw new HookError(
+      `httpGet: ${field} ${JSON.stringify(clipped(host))} is not a host name or IP address`,
+    );
+  }
   let url = hookUrl(action, host, resolvePort(action.port, ctx.target.ports));
-  const first = url.href;
+  const first = url;
   ctx.describe.what = `httpGet ${shown(first)}`;
   const warnings: string[] = [];
   let headers = requestHeaders(action);
@@ -100,24 +122,26 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
         url.port = port;
         headers = headers.filter(([n]) => n.toLowerCase() !== "authorization");
         warnings.push(
-          `the server answered HTTPS with plain HTTP: retried as ${shown(url.href)} without the Authorization header`,
+          `the server answered HTTPS with plain HTTP: retried as ${shown(url)} without the Authorization header`,
         );
+        hops--; // not a redirect: it does not count against the ten
         continue;
       }
-      throw new HookError(`httpGet ${shown(url.href)}: ${errorText(err)}`);
+      throw new HookError(`httpGet ${shown(url)}: ${errorText(err)}`);
     }
-    const location = res.status >= 300 && res.status < 400 ? res.header("location") : undefined;
+    // An empty Location is no redirect (Go's client answers with the 3xx too).
+    const location = REDIRECT_STATUSES.has(res.status) ? res.header("location") || undefined : undefined;
     if (location !== undefined) {
       let next: URL;
       try {
         next = new URL(location, url);
       } catch {
-        warnings.push(`redirect to an invalid location "${location}" not followed`);
+        warnings.push(`redirect to an invalid location ${JSON.stringify(clipped(location))} not followed`);
         return outcome(url, res, warnings);
       }
       if (next.hostname !== url.hostname) {
         warnings.push(
-          `redirect to another host (${shown(next.href)}) not followed: the ${res.status} is the result`,
+          `redirect to another host (${shown(next)}) not followed: the ${res.status} is the result`,
         );
         return outcome(url, res, warnings);
       }
@@ -143,9 +167,9 @@ function outcome(
   const ok = res.status >= 200 && res.status < 400;
   return {
     ok,
-    message: `httpGet ${shown(url.href)}: status ${res.status}`,
+    message: `httpGet ${shown(url)}: status ${res.status}`,
     statusCode: res.status,
-    output: res.body,
+    output: capUtf8(res.body),
     warnings,
   };
 }

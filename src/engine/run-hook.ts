@@ -86,6 +86,12 @@ export function runHook(
         reject(err);
       }
     };
+    if (deadline <= started) {
+      // A deadline already past (a grace period spent before the hook came): nothing is started.
+      startedAt = new Date(started).toISOString();
+      finish("timeout");
+      return;
+    }
     // The handler starts first, so that its request is on the wire before the timer and the
     // result's start time are made (a handler never settles synchronously).
     dispatch(spec, ctx).then(finish, (err: unknown) =>

@@ -160,6 +160,15 @@ describe("Node HTTP client: response framing", () => {
     expect(res.header("content-length")).toBe("0");
   });
 
+  it("drops a character split by the maxBodyBytes cut instead of mangling it", async () => {
+    fresh();
+    const body = `${"a".repeat(10 * 1024 - 1)}€tail`;
+    const srv = await rawServer((s) =>
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`),
+    );
+    expect(await get(srv.port)).toMatchObject({ truncated: true, body: "a".repeat(10 * 1024 - 1) });
+  });
+
   it("takes 204 and 304 answers as bodiless", async () => {
     fresh();
     const srv = await rawServer((s, _h, i) => s.write(`HTTP/1.1 ${i === 0 ? 204 : 304} X\r\n\r\n`));

@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { type LookupFunction, connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { type Cidr, DeniedAddressError, deniedBy, parseIp } from "../../engine/cidr.ts";
+import { decodeCut } from "../../engine/output.ts";
 import { HEADER_NAME } from "../../spec/lifecycle.ts";
 import type { HttpClient, HttpRequest, HttpResponse } from "../ports.ts";
 
@@ -439,9 +440,11 @@ class Exchange {
         this.#lines,
         this.#size === 0
           ? ""
-          : this.#chunks.length === 1
-            ? (this.#chunks[0] as Buffer).toString("utf8")
-            : Buffer.concat(this.#chunks, this.#size).toString("utf8"),
+          : truncated
+            ? decodeCut(Buffer.concat(this.#chunks, this.#size), true)
+            : this.#chunks.length === 1
+              ? (this.#chunks[0] as Buffer).toString("utf8")
+              : Buffer.concat(this.#chunks, this.#size).toString("utf8"),
         truncated,
       ),
     );

@@ -1,3 +1,4 @@
+import { decodeCut } from "../../engine/output.ts";
 import type { HttpClient, HttpRequest, HttpResponse } from "../ports.ts";
 
 /** The HTTP client on Workers (undici cannot run in workerd). TLS is verified there: fetch offers no switch. */
@@ -52,5 +53,5 @@ export async function readCapped(
     all.set(c, at);
     at += c.length;
   }
-  return { text: new TextDecoder().decode(all), truncated };
+  return { text: decodeCut(all, truncated), truncated };
 }
