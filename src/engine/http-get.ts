@@ -1,5 +1,5 @@
 import { errorText } from "../spec/labels.ts";
-import type { HttpGetAction, NamedPorts } from "../spec/lifecycle.ts";
+import { type HttpGetAction, type NamedPorts, NOT_IN_HOST } from "../spec/lifecycle.ts";
 import { VERSION } from "../version.ts";
 import { DeniedAddressError, deniedAddress, parseIp } from "./cidr.ts";
 import { capUtf8 } from "./output.ts";
@@ -9,9 +9,6 @@ const MAX_REDIRECTS = 10;
 /** The statuses Go's client (the kubelet's) follows; any other 3xx is the result. */
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const SHOWN_CHARS = 512;
-/** What would end a host and start a path, query, fragment or user: never part of a host or IP. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NOT_IN_HOST = /[/?#\\@\s\x00-\x1f\x7f]/;
 
 /** Text from outside as messages and log lines show it: a path or a Location may be a megabyte long. */
 function clipped(text: string): string {
@@ -29,7 +26,8 @@ function shown(url: URL): string {
 
 export function resolvePort(port: number | string, named: NamedPorts | undefined): number {
   if (typeof port === "number") return port;
-  const n = named?.[port];
+  // Own names only: "constructor" is not a port of any container.
+  const n = named && Object.hasOwn(named, port) ? named[port] : undefined;
   if (n === undefined) {
     const known = Object.keys(named ?? {});
     throw new HookError(

@@ -28,13 +28,28 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export const HttpHeaderSchema = z.strictObject({
   name: z.string().min(1).regex(HEADER_NAME, "not a valid HTTP header name"),
-  value: z.string().refine((v) => !/[\r\n\0]/.test(v), "a header value may not contain CR, LF or NUL"),
+  // As Go's client (the kubelet's) checks at run time: no control character but HTAB.
+  value: z
+    .string()
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+    .refine(
+      (v) => !/[\0-\x08\n-\x1f\x7f]/.test(v),
+      "a header value may not contain control characters (CR, LF, NUL…)",
+    ),
 });
+
+/** What would end a host and start a path, query, fragment or user: never part of a host name or IP. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+export const NOT_IN_HOST = /[/?#\\@\s\x00-\x1f\x7f]/;
 
 export const HttpGetActionSchema = z.strictObject({
   path: z.string().optional(),
   port: PortSchema,
-  host: z.string().min(1).optional(),
+  host: z
+    .string()
+    .min(1)
+    .refine((h) => !NOT_IN_HOST.test(h), "a host name or IP address, without / ? # \\ @ or white space")
+    .optional(),
   scheme: z.enum(["HTTP", "HTTPS"]).optional(),
   httpHeaders: z.array(HttpHeaderSchema).optional(),
 });

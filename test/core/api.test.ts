@@ -85,6 +85,38 @@ describe("API validation, auth and documents", () => {
     expect(issuePaths(header.json)).toEqual(["handler.httpGet.httpHeaders[0].name"]);
   });
 
+  it("refuses at validation what would fail or mislead at run time: control characters in a header value, a host holding a path", async () => {
+    for (const value of ["a\u0001b", "x\u007f", "line\r\nX-Injected: 1"]) {
+      const r = await run({
+        ...base,
+        handler: { httpGet: { port: 80, httpHeaders: [{ name: "X", value }] } },
+      });
+      expect(r.status, JSON.stringify(value)).toBe(400);
+      expect(issuePaths(r.json)).toEqual(["handler.httpGet.httpHeaders[0].value"]);
+    }
+    const tab = await run({
+      ...base,
+      handler: { httpGet: { port: 1, httpHeaders: [{ name: "X", value: "a\tb" }] }, timeoutSeconds: 1 },
+    });
+    expect(tab.status).toBe(200);
+    for (const host of ["10.0.0.7/", "a/b@c", "h?x", "h #"]) {
+      const r = await run({ ...base, handler: { httpGet: { port: 80, host } } });
+      expect(r.status, host).toBe(400);
+      expect(issuePaths(r.json)).toEqual(["handler.httpGet.host"]);
+    }
+  });
+
+  it("takes only the container's own named ports, not names every object has", async () => {
+    const { status, json } = await run({
+      ...base,
+      container: { ip: "127.0.0.1", ports: { http: 8080 } },
+      handler: { httpGet: { port: "constructor" } },
+    });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ outcome: "failed" });
+    expect(json.message).toBe('port "constructor" is not a named port of the container (it has http)');
+  });
+
   it("answers invalid JSON, an empty body and a non-object with 400", async () => {
     for (const body of ['{"phase": ', "", "[1,2]", "null", "\u00ff\u00fe"]) {
       const r = await post(svc.url, "/v1/hooks/run", body, "new-token");
