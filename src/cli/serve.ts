@@ -9,10 +9,13 @@ export async function serveCommand(args: string[]): Promise<number> {
     options: { port: { type: "string" }, host: { type: "string", default: "127.0.0.1" } },
     strict: true,
   });
-  const portText = values.port ?? process.env.PORT ?? "8787";
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    console.error(`hookd serve: --port must be a port number, got "${portText}"`);
+  // A blank PORT is unset (as every other setting); 0 asks the system for a free port.
+  const fromEnv = process.env.PORT?.trim() ? process.env.PORT.trim() : undefined;
+  const portText = values.port ?? fromEnv ?? "8787";
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
+  if (!(port >= 0 && port <= 65_535)) {
+    const from = values.port !== undefined ? "--port" : "PORT";
+    console.error(`hookd serve: ${from} must be a port number (0-65535), got ${JSON.stringify(portText)}`);
     return 2;
   }
   let server: Awaited<ReturnType<typeof startNodeServer>>;
