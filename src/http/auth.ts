@@ -32,18 +32,71 @@ export interface AuthOptions {
   realm?: string;
 }
 
-/** Whether a request with this Authorization header may pass: a valid bearer token, or none configured and allowed. */
-export function bearerAllows(authorization: string | undefined, options: AuthOptions): boolean {
+/** What of a request, besides its Authorization, decides whether it may pass without a token. */
+export interface RequestOrigin {
+  /** The Origin header: browsers send it with every cross-site POST. */
+  origin?: string | undefined;
+  /** The Host header, as the client wrote it. */
+  host?: string | undefined;
+}
+
+/** localhost, 127.x.x.x or ::1 (bracketed or not): names that only ever reach this machine. */
+export function isLoopbackName(name: string): boolean {
+  return name === "localhost" || name === "::1" || name === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/**
+ * Without a token (the Node service and the agent, on loopback only), whatever reaches the port
+ * may call /v1 — but a web page in the user's browser must not: it can POST there without asking
+ * first (a text/plain body needs no CORS preflight), and a DNS-rebinding page reaches 127.0.0.1
+ * under its own name. A browser's request carries an Origin header, a rebinding one a Host that is
+ * not a loopback name: either is refused. Clients that are not browsers (curl, the adapters) send
+ * neither. Says why, or undefined when the request may pass.
+ */
+function openRefusal(from: RequestOrigin, secret: string): string | undefined {
+  if (from.origin !== undefined) {
+    return `a request from a web page (with an Origin header) is refused while ${secret} is not set: set ${secret} to call from a browser`;
+  }
+  if (from.host !== undefined) {
+    const name = from.host.startsWith("[")
+      ? from.host.slice(0, from.host.indexOf("]") + 1)
+      : from.host.replace(/:\d*$/, "");
+    if (!isLoopbackName(name.toLowerCase())) {
+      return `Host ${JSON.stringify(from.host.slice(0, 100))} is not a loopback name: refused while ${secret} is not set (call http://127.0.0.1:<port>, or set ${secret})`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a request with this Authorization header may pass: a valid bearer token, or none
+ * configured and allowed — and then not from a web page (`openRefusal`).
+ */
+export function bearerAllows(
+  authorization: string | undefined,
+  options: AuthOptions,
+  from: RequestOrigin = {},
+): boolean {
   return options.tokens.length === 0
-    ? options.whenUnset === "allow"
+    ? options.whenUnset === "allow" && openRefusal(from, options.secret ?? "HOOKD_TOKEN") === undefined
     : tokenMatches(authorization, options.tokens);
 }
 
-/** Lets a request through as `bearerAllows` says; else throws the 401 that says why. */
-export function checkBearer(authorization: string | undefined, options: AuthOptions): void {
-  if (bearerAllows(authorization, options)) return;
-  if (options.whenUnset !== "allow" && options.tokens.length === 0) {
-    throw new ApiError(401, "token_not_configured", options.whenUnset.refuse);
+/** Lets a request through as `bearerAllows` says; else throws the 401 (or 403) that says why. */
+export function checkBearer(
+  authorization: string | undefined,
+  options: AuthOptions,
+  from: RequestOrigin = {},
+): void {
+  if (bearerAllows(authorization, options, from)) return;
+  if (options.tokens.length === 0) {
+    if (options.whenUnset !== "allow")
+      throw new ApiError(401, "token_not_configured", options.whenUnset.refuse);
+    throw new ApiError(
+      403,
+      "refused_without_token",
+      openRefusal(from, options.secret ?? "HOOKD_TOKEN") ?? "",
+    );
   }
   throw new ApiError(
     401,
@@ -56,7 +109,10 @@ export function checkBearer(authorization: string | undefined, options: AuthOpti
 
 export function bearerAuth(options: AuthOptions): MiddlewareHandler {
   return async (c, next) => {
-    checkBearer(c.req.header("authorization"), options);
+    checkBearer(c.req.header("authorization"), options, {
+      origin: c.req.header("origin"),
+      host: c.req.header("host"),
+    });
     return next();
   };
 }

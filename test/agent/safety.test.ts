@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { Client } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
@@ -76,6 +77,42 @@ describe("hookd agent: auth, validation, limits", () => {
     expect(refused.json).toMatchObject({ error: { code: "too_many_execs" } });
     expect((await Promise.all(busy)).map((r) => r.json.exitCode)).toEqual([0, 0]);
     expect((await postExec(agent.url, { command: ["true"] }, { token: TOKEN })).json.exitCode).toBe(0);
+  });
+
+  it("without HOOKD_AGENT_TOKEN (loopback only), refuses a web page's request: an Origin, or a Host that is not loopback", async () => {
+    const open = await startTestAgent("local", {});
+    try {
+      // node:http, not fetch: fetch sets the Host header itself.
+      const exec = (headers: Record<string, string>) =>
+        new Promise<{ status: number; json: () => Promise<unknown> }>((resolve, reject) => {
+          const options = { method: "POST", headers: { "content-type": "text/plain", ...headers } };
+          const req = request(`${open.url}/v1/exec`, options, (res) => {
+            let text = "";
+            res.on("data", (d: Buffer) => {
+              text += d.toString();
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) }));
+          });
+          req.on("error", reject);
+          req.end(JSON.stringify({ command: ["true"] }));
+        });
+      for (const headers of [
+        { origin: "https://evil.example" },
+        { origin: "null" },
+        { host: "evil.example" },
+      ]) {
+        const r = await exec(headers);
+        expect(r.status, JSON.stringify(headers)).toBe(403);
+        expect(await r.json()).toMatchObject({
+          error: { code: "refused_without_token", message: expect.stringMatching(/HOOKD_AGENT_TOKEN/) },
+        });
+      }
+      const plain = await exec({});
+      expect(plain.status).toBe(200);
+      expect(await plain.json()).toMatchObject({ exitCode: 0 });
+    } finally {
+      await open.close();
+    }
   });
 
   it("refuses to listen on a non-loopback address without HOOKD_AGENT_TOKEN", async () => {

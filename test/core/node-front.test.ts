@@ -221,7 +221,106 @@ describe("the Node service's front door", () => {
   });
 });
 
+describe("the front door: what Node's side refuses, it hands over at once", () => {
+  let svc: NodeServer;
+  let port: number;
+  beforeAll(async () => {
+    svc = await startService({ HOOKD_TOKEN: TOKEN });
+    port = Number(new URL(svc.url).port);
+  });
+  afterAll(() => svc.close());
+
+  it("answers bytes that are no HTTP request at once, not at a timeout", async () => {
+    for (const garbage of [
+      "hello\r\n",
+      Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
+      "POST /v1/hooks/run HTTP/1.1\nHost: h\n",
+    ]) {
+      const c = new Conn(port);
+      const started = Date.now();
+      c.send(garbage);
+      await until("an answer or a close", () => c.replies.length > 0 || c.closed, 3000);
+      expect(Date.now() - started).toBeLessThan(3000);
+      if (c.replies[0]) expect(c.replies[0].status).toBe(400);
+      c.socket.destroy();
+    }
+  });
+
+  it("answers a Host that Node's side cannot read with 400 in the contract's shape", async () => {
+    for (const host of ["h:99999", "a@b", "h/x", "[::"]) {
+      const c = new Conn(port);
+      c.send(rawHook(hookJson(1, "/")).replace("Host: hookd", `Host: ${host}`));
+      const [reply] = await c.replied(1);
+      expect(reply?.status, host).toBe(400);
+      expect(JSON.parse((reply as Reply).body), host).toMatchObject({ error: { code: "bad_request" } });
+      c.socket.destroy();
+    }
+  });
+});
+
+describe("the front door without a token (loopback only)", () => {
+  let svc: NodeServer;
+  let port: number;
+  let target: TestTarget;
+  beforeAll(async () => {
+    target = await startTarget((req, res) => res.writeHead(200).end(req.url));
+    svc = await startService({ HOOKD_TOKEN: "" });
+    port = Number(new URL(svc.url).port);
+  });
+  afterAll(async () => {
+    await svc.close();
+    await target.close();
+  });
+
+  const open = (body: string, host: string, extra = "") =>
+    `POST /v1/hooks/run HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+
+  it("serves a request from this machine, and refuses a web page's: an Origin, or a Host that is not loopback", async () => {
+    const body = hookJson(target.port, "/open");
+    const c = new Conn(port);
+    c.send(open(body, `127.0.0.1:${port}`));
+    c.send(open(body, `localhost:${port}`));
+    c.send(open(body, `[::1]:${port}`));
+    const ok = await c.replied(3);
+    expect(ok.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const [host, extra] of [
+      [`127.0.0.1:${port}`, "Origin: https://evil.example\r\n"],
+      [`127.0.0.1:${port}`, "Origin: null\r\n"],
+      ["evil.example", ""],
+      [`evil.example:${port}`, ""],
+      // Through Node's side too (a chunked upload is handed over): the same answer.
+      [`127.0.0.1:${port}`, "Origin: https://evil.example\r\nTransfer-Encoding: chunked\r\n"],
+    ] as const) {
+      const r = new Conn(port);
+      const chunked = extra.includes("chunked");
+      r.send(
+        chunked
+          ? `POST /v1/hooks/run HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\n${extra}\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+          : open(body, host, extra),
+      );
+      const [reply] = await r.replied(1);
+      expect(reply?.status, `${host} ${extra}`).toBe(403);
+      expect(JSON.parse((reply as Reply).body)).toMatchObject({
+        error: { code: "refused_without_token", message: expect.stringMatching(/HOOKD_TOKEN/) },
+      });
+      r.socket.destroy();
+    }
+    expect(target.requests.map((q) => q.url)).toEqual(["/open", "/open", "/open"]);
+  });
+});
+
 describe("the front door at shutdown", () => {
+  it("does not wait for a request that stopped coming", async () => {
+    const svc = await startService({ HOOKD_TOKEN: TOKEN });
+    const c = new Conn(Number(new URL(svc.url).port));
+    c.send("POST /v1/hooks/run HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n");
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await svc.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    await until("the connection to close", () => c.closed, 2000);
+  });
+
   it("lets a hook in flight finish, and closes idle connections", async () => {
     const target = await startTarget((req, res) => {
       setTimeout(() => res.writeHead(200).end(req.url), 500);

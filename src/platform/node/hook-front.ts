@@ -20,6 +20,10 @@ const REQUEST_TIMEOUT_MS = 300_000;
 /** Past this much unread input while a hook runs, reading pauses until its answer is written. */
 const MAX_BUFFERED_BYTES = MAX_BODY_BYTES + MAX_HEAD_BYTES;
 const HEAD_END = Buffer.from("\r\n\r\n");
+/** How every request the front serves begins: anything else is handed over as soon as it differs. */
+const REQUEST_START = Buffer.from(`POST ${HOOK_RUN_PATH}`, "latin1");
+/** Below this much of a head, a request line that has not ended is looked at as it comes. */
+const REQUEST_LINE_BYTES = 256;
 const REQUEST_LINE = new RegExp(
   `^POST ${HOOK_RUN_PATH.replaceAll("/", "\\/")}(?:\\?[\\x21-\\x7e]*)? HTTP\\/1\\.1$`,
 );
@@ -93,6 +97,9 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       if (this.#busy) return;
       if (this.#requestAt === 0) {
         if (stopping || now - this.#activeAt > KEEP_ALIVE_MS) this.socket.destroy();
+      } else if (stopping && now - this.#activeAt >= 1000) {
+        // At shutdown, a request that stopped coming is not waited for (a hook in flight is).
+        this.socket.destroy();
       } else if (now - this.#requestAt > (this.#bodyAt < 0 ? HEADERS_TIMEOUT_MS : REQUEST_TIMEOUT_MS)) {
         this.#ended = true;
         this.socket.end(
@@ -149,7 +156,9 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       if (this.#bodyAt < 0) {
         const end = this.#headEnd();
         if (end < 0) {
-          if (this.#size > MAX_HEAD_BYTES) this.#handOff();
+          // Bytes that cannot become a plain hook request (another route, a TLS hello, bare LF
+          // line ends) go to Node's parser now, which answers them at once, not at a timeout.
+          if (this.#size > MAX_HEAD_BYTES || !this.#mayBeHook()) this.#handOff();
           return;
         }
         const length =
@@ -190,13 +199,27 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       );
     }
 
+    /** Whether the head read so far may still be a plain POST /v1/hooks/run: its start, and its request line once ended. */
+    #mayBeHook(): boolean {
+      const start =
+        this.#parts.length === 1 || this.#size > REQUEST_LINE_BYTES
+          ? (this.#parts[0] as Buffer)
+          : this.#joined();
+      const n = Math.min(start.length, REQUEST_START.length);
+      if (start.compare(REQUEST_START, 0, n, 0, n) !== 0) return false;
+      const lf = start.indexOf(10);
+      if (lf < 0) return true;
+      return lf > 0 && start[lf - 1] === 13 && REQUEST_LINE.test(start.toString("latin1", 0, lf - 1));
+    }
+
     /** The body's length if this head is one the front serves (it says nothing otherwise). */
     #head(head: string): number | undefined {
       const lines = head.split("\r\n");
       if (!REQUEST_LINE.test(lines[0] ?? "")) return undefined;
       let length: string | undefined;
       let authorization: string | undefined;
-      let host = false;
+      let host: string | undefined;
+      let origin: string | undefined;
       let close = false;
       for (let i = 1; i < lines.length; i++) {
         const line = lines[i] as string;
@@ -215,8 +238,12 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
             authorization = value;
             break;
           case "host":
-            if (host) return undefined;
-            host = true;
+            if (host !== undefined || !hostAccepted(value)) return undefined;
+            host = value;
+            break;
+          case "origin":
+            if (origin !== undefined) return undefined;
+            origin = value;
             break;
           case "connection":
             close ||= /(?:^|,)\s*close\s*(?:,|$)/i.test(value);
@@ -228,7 +255,12 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
         }
       }
       const n = Number(length);
-      if (length === undefined || !host || n > MAX_BODY_BYTES || !bearerAllows(authorization, auth))
+      if (
+        length === undefined ||
+        host === undefined ||
+        n > MAX_BODY_BYTES ||
+        !bearerAllows(authorization, auth, { origin, host })
+      )
         return undefined;
       this.#close = close;
       return n;
@@ -312,4 +344,26 @@ function httpDate(): string {
     dateText = new Date(second * 1000).toUTCString();
   }
   return dateText;
+}
+
+/** Host values already judged, by the rule @hono/node-server applies (a few per service). */
+const hostsSeen = new Map<string, boolean>();
+
+/**
+ * Whether Node's side would take this Host (@hono/node-server refuses one the URL parser reads
+ * otherwise, e.g. "h:99999", "a@b", "127.1"): a Host it refuses is handed over and answered there.
+ */
+function hostAccepted(host: string): boolean {
+  let ok = hostsSeen.get(host);
+  if (ok === undefined) {
+    try {
+      const url = new URL(`http://${host}/`);
+      ok = url.hostname.length === host.length || url.hostname === host.replace(/:\d+$/, "");
+    } catch {
+      ok = false;
+    }
+    if (hostsSeen.size >= 256) hostsSeen.clear();
+    hostsSeen.set(host, ok);
+  }
+  return ok;
 }

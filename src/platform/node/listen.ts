@@ -1,6 +1,8 @@
 import { createServer } from "node:http";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
+import { isLoopbackName } from "../../http/auth.ts";
+import { ApiError, errorPayload } from "../../http/errors.ts";
 import type { Front } from "./hook-front.ts";
 
 export interface Listening {
@@ -13,8 +15,9 @@ export interface Listening {
  * drops connections into 1 s SYN retries; the kernel caps this at net.core.somaxconn. */
 const LISTEN_BACKLOG = 8192;
 
+/** Whether an address to listen on is loopback only. */
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return isLoopbackName(host);
 }
 
 /**
@@ -30,7 +33,18 @@ export async function listen(
     front?: (handOff: (socket: Socket) => void) => Front;
   },
 ): Promise<Listening> {
-  const app = getRequestListener(fetch, { hostname: options.host });
+  const app = getRequestListener(fetch, {
+    hostname: options.host,
+    // A request Node parsed but the adapter cannot make a URL of (a Host such as "h:99999" or
+    // "a@b"): the contract's error body, not an empty 400.
+    errorHandler: (err) => {
+      const request = err instanceof Error && err.name === "RequestError";
+      const { status, body } = errorPayload(
+        request ? new ApiError(400, "bad_request", `bad request: ${err.message}`) : err,
+      );
+      return Response.json(body, { status });
+    },
+  });
   const server = createServer(app);
   let listener: Server = server;
   let front: Front | undefined;
