@@ -2,11 +2,19 @@ import { readFile } from "node:fs/promises";
 import { errorText, parseSpecText, validateLifecycle } from "../spec/labels.ts";
 import { handlerAction } from "../spec/lifecycle.ts";
 
+/** UTF-8 (a BOM is dropped by the parsers), or UTF-16 by its BOM, as Windows editors save files. */
+function decode(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
+  if (bytes[0] === 0xfe && bytes[1] === 0xff)
+    return Buffer.from(bytes.subarray(2)).swap16().toString("utf16le");
+  return bytes.toString("utf8");
+}
+
 async function readInput(file: string): Promise<string> {
-  if (file !== "-") return readFile(file, "utf8");
+  if (file !== "-") return decode(await readFile(file));
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return decode(Buffer.concat(chunks));
 }
 
 /** `hookd validate FILE|-`: every problem with its path; exit 1 on any. */

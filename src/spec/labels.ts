@@ -1,4 +1,4 @@
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import { z } from "zod";
 import { type SpecIssue, specIssues } from "./issues.ts";
 import { type Lifecycle, LifecycleSchema, type NamedPorts, NamedPortsSchema } from "./lifecycle.ts";
@@ -16,17 +16,43 @@ export type RestartPolicy = z.infer<typeof RestartPolicySchema>;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: SpecIssue[] };
 
-/** Reads a spec text: JSON, or YAML (a superset) where a file is read. */
+/**
+ * Reads a spec text: JSON, or YAML (a superset) where a file is read. YAML is read with its core
+ * schema — maps, lists and scalars, no `!!binary` or other tags that make values JSON has not —
+ * and its warnings (an unknown tag) count as problems, as its errors do.
+ */
 export function parseSpecText(text: string, format: "json" | "yaml-or-json", prefix = ""): Parsed<unknown> {
+  const at = prefix || "(root)";
+  const what = format === "json" ? "JSON" : "YAML or JSON";
   try {
-    return { ok: true, value: format === "json" ? JSON.parse(text) : parseYaml(text) };
+    if (format === "json") return { ok: true, value: JSON.parse(text) };
+    const doc = parseDocument(text, { schema: "core", resolveKnownTags: false });
+    const problems = [...doc.errors, ...doc.warnings];
+    if (problems.length > 0) {
+      return {
+        ok: false,
+        issues: problems.map((p) => ({
+          path: at,
+          message: `not valid ${what}: ${yamlProblem(p.message)}`,
+        })),
+      };
+    }
+    if (doc.contents === null) {
+      return { ok: false, issues: [{ path: at, message: `empty: no ${what} document, expected an object` }] };
+    }
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
   } catch (err) {
-    const what = format === "json" ? "JSON" : "YAML or JSON";
-    return {
-      ok: false,
-      issues: [{ path: prefix || "(root)", message: `not valid ${what}: ${errorText(err)}` }],
-    };
+    return { ok: false, issues: [{ path: at, message: `not valid ${what}: ${errorText(err)}` }] };
   }
+}
+
+/** The yaml library's message, first line only, in this tool's words where it names its own API. */
+function yamlProblem(message: string): string {
+  const line = (message.split("\n")[0] ?? "").replace(/:$/, "");
+  return line.replace(
+    /^Source contains multiple documents; please use YAML\.parseAllDocuments\(\)/,
+    "more than one document (---): a spec is one",
+  );
 }
 
 export function validateLifecycle(value: unknown, prefix = ""): Parsed<Lifecycle> {

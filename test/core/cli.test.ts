@@ -9,7 +9,7 @@ import { tempDir } from "../support/temp-dir.ts";
 import { until } from "../support/wait.ts";
 
 const dir = tempDir("hookd-cli");
-const file = (name: string, text: string) => {
+const file = (name: string, text: string | Buffer) => {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
@@ -51,6 +51,46 @@ describe("hookd validate", () => {
     expect(r.stdout).toContain("preStop.httpGet.port:");
     expect(r.stdout).toContain("preStop.sleep.seconds:");
     expect(r.stdout).toMatch(/\d+ problems/);
+  });
+
+  it("reads YAML as data only: tags, several documents and an empty file are problems, said as such", async () => {
+    const cases: Array<[string, string | Buffer, RegExp]> = [
+      [
+        "binary.yaml",
+        "postStart:\n  sleep: !!binary aGVsbG8=\n",
+        /\(root\): not valid YAML or JSON: Unresolved tag/,
+      ],
+      ["tag.yaml", "postStart:\n  sleep: !foo {seconds: 1}\n", /Unresolved tag: !foo at line 2/],
+      [
+        "two.yaml",
+        "preStop: {sleep: {seconds: 1}}\n---\npreStop: {}\n",
+        /more than one document \(---\): a spec is one/,
+      ],
+      [
+        "empty.yaml",
+        "# nothing but a comment\n",
+        /\(root\): empty: no YAML or JSON document, expected an object/,
+      ],
+    ];
+    for (const [name, text, message] of cases) {
+      const r = await runCli(["validate", file(name, text)]);
+      expect(r.code, name).toBe(1);
+      expect(r.stdout, name).toMatch(message);
+      expect(r.stdout, name).toMatch(/: 1 problem$/m);
+    }
+  });
+
+  it("reads a file saved as UTF-16, by its byte order mark", async () => {
+    const yaml = "preStop:\n  sleep: {seconds: 2}\n";
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, "utf16le")]);
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(yaml, "utf16le").swap16()]);
+    for (const [name, bytes] of [
+      ["le.yaml", le],
+      ["be.yaml", be],
+    ] as const) {
+      const r = await runCli(["validate", file(name, bytes)]);
+      expect(r.stdout, name).toMatch(/valid \(preStop sleep\)/);
+    }
   });
 
   it("reads standard input with -", async () => {
