@@ -78,27 +78,30 @@ function rawHook(body: string, extra = ""): string {
   return `POST /v1/hooks/run HTTP/1.1\r\nHost: hookd\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 }
 
-describe("the Node service's front door", () => {
-  let svc: NodeServer;
-  let target: TestTarget;
-  let port: number;
-
+/** A service with `env` and a target that answers each request with its path, for one describe. */
+function serviceWithTarget(env: Record<string, string>) {
+  const it = {} as { svc: NodeServer; target: TestTarget; port: number };
   beforeAll(async () => {
-    target = await startTarget((req, res) => res.writeHead(200).end(req.url));
-    svc = await startService({ HOOKD_TOKEN: TOKEN });
-    port = Number(new URL(svc.url).port);
+    it.target = await startTarget((req, res) => res.writeHead(200).end(req.url));
+    it.svc = await startService(env);
+    it.port = Number(new URL(it.svc.url).port);
   });
   afterAll(async () => {
-    await svc.close();
-    await target.close();
+    await it.svc.close();
+    await it.target.close();
   });
+  return it;
+}
 
-  const hookBody = (path: string) => hookJson(target.port, path);
+describe("the Node service's front door", () => {
+  const setup = serviceWithTarget({ HOOKD_TOKEN: TOKEN });
+
+  const hookBody = (path: string) => hookJson(setup.target.port, path);
   const hook = (path: string, extra = "") => rawHook(hookBody(path), extra);
   const outputOf = (r: Reply) => (JSON.parse(r.body) as { output: string }).output;
 
   it("answers hook after hook on one kept-alive connection", async () => {
-    const c = new Conn(port);
+    const c = new Conn(setup.port);
     for (let i = 1; i <= 5; i++) {
       c.send(hook(`/n${i}`));
       await c.replied(i);
@@ -116,7 +119,7 @@ describe("the Node service's front door", () => {
   });
 
   it("answers pipelined requests in order, and a request that arrives a byte at a time", async () => {
-    const c = new Conn(port);
+    const c = new Conn(setup.port);
     c.send(hook("/first") + hook("/second"));
     await c.replied(2);
     const slow = Buffer.from(hook("/third"));
@@ -127,7 +130,7 @@ describe("the Node service's front door", () => {
   });
 
   it("hands a connection to Node's http server for another route, mid-connection, bytes and all", async () => {
-    const c = new Conn(port);
+    const c = new Conn(setup.port);
     c.send(`${hook("/before")}GET /healthz HTTP/1.1\r\nHost: hookd\r\n\r\n${hook("/after")}`);
     await c.replied(3);
     expect(outputOf(c.replies[0] as Reply)).toBe("/before");
@@ -165,7 +168,7 @@ describe("the Node service's front door", () => {
       },
     ];
     for (const { what, request, status, contract } of cases) {
-      const c = new Conn(port);
+      const c = new Conn(setup.port);
       c.send(request);
       const [reply] = await c.replied(1);
       expect(reply?.status, what).toBe(status);
@@ -179,7 +182,7 @@ describe("the Node service's front door", () => {
   });
 
   it("takes header values with spaces and tabs around them, as Node's parser does", async () => {
-    const c = new Conn(port);
+    const c = new Conn(setup.port);
     c.send(
       hook("/spaced").replace(`Authorization: Bearer ${TOKEN}`, `Authorization: \t Bearer ${TOKEN} \t `),
     );
@@ -194,7 +197,7 @@ describe("the Node service's front door", () => {
       seen.push(req.url ?? "");
       setTimeout(() => res.writeHead(200).end(), 300);
     });
-    const c = new Conn(port);
+    const c = new Conn(setup.port);
     c.send(rawHook(hookJson(slow.port, "/one")) + rawHook(hookJson(slow.port, "/two")));
     await until("the first hook to reach its target", () => seen.length === 1, 2000);
     c.socket.destroy();
@@ -204,7 +207,7 @@ describe("the Node service's front door", () => {
   });
 
   it("closes the connection after its answer when the client says Connection: close", async () => {
-    const c = new Conn(port);
+    const c = new Conn(setup.port);
     c.send(hook("/bye", "Connection: close\r\n"));
     const [reply] = await c.replied(1);
     expect(reply?.headers.connection).toBe("close");
@@ -212,7 +215,7 @@ describe("the Node service's front door", () => {
   });
 
   it("closes a kept-alive connection after 5 s idle", { timeout: 15_000 }, async () => {
-    const c = new Conn(port);
+    const c = new Conn(setup.port);
     c.send(hook("/idle"));
     await c.replied(1);
     await new Promise((r) => setTimeout(r, 4000));
@@ -259,39 +262,28 @@ describe("the front door: what Node's side refuses, it hands over at once", () =
 });
 
 describe("the front door without a token (loopback only)", () => {
-  let svc: NodeServer;
-  let port: number;
-  let target: TestTarget;
-  beforeAll(async () => {
-    target = await startTarget((req, res) => res.writeHead(200).end(req.url));
-    svc = await startService({ HOOKD_TOKEN: "" });
-    port = Number(new URL(svc.url).port);
-  });
-  afterAll(async () => {
-    await svc.close();
-    await target.close();
-  });
+  const setup = serviceWithTarget({ HOOKD_TOKEN: "" });
 
   const open = (body: string, host: string, extra = "") =>
     `POST /v1/hooks/run HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 
   it("serves a request from this machine, and refuses a web page's: an Origin, or a Host that is not loopback", async () => {
-    const body = hookJson(target.port, "/open");
-    const c = new Conn(port);
-    c.send(open(body, `127.0.0.1:${port}`));
-    c.send(open(body, `localhost:${port}`));
-    c.send(open(body, `[::1]:${port}`));
+    const body = hookJson(setup.target.port, "/open");
+    const c = new Conn(setup.port);
+    c.send(open(body, `127.0.0.1:${setup.port}`));
+    c.send(open(body, `localhost:${setup.port}`));
+    c.send(open(body, `[::1]:${setup.port}`));
     const ok = await c.replied(3);
     expect(ok.map((r) => r.status)).toEqual([200, 200, 200]);
     for (const [host, extra] of [
-      [`127.0.0.1:${port}`, "Origin: https://evil.example\r\n"],
-      [`127.0.0.1:${port}`, "Origin: null\r\n"],
+      [`127.0.0.1:${setup.port}`, "Origin: https://evil.example\r\n"],
+      [`127.0.0.1:${setup.port}`, "Origin: null\r\n"],
       ["evil.example", ""],
-      [`evil.example:${port}`, ""],
+      [`evil.example:${setup.port}`, ""],
       // Through Node's side too (a chunked upload is handed over): the same answer.
-      [`127.0.0.1:${port}`, "Origin: https://evil.example\r\nTransfer-Encoding: chunked\r\n"],
+      [`127.0.0.1:${setup.port}`, "Origin: https://evil.example\r\nTransfer-Encoding: chunked\r\n"],
     ] as const) {
-      const r = new Conn(port);
+      const r = new Conn(setup.port);
       const chunked = extra.includes("chunked");
       r.send(
         chunked
@@ -305,7 +297,7 @@ describe("the front door without a token (loopback only)", () => {
       });
       r.socket.destroy();
     }
-    expect(target.requests.map((q) => q.url)).toEqual(["/open", "/open", "/open"]);
+    expect(setup.target.requests.map((q) => q.url)).toEqual(["/open", "/open", "/open"]);
   });
 });
 
