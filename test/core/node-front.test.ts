@@ -80,17 +80,17 @@ function rawHook(body: string, extra = ""): string {
 
 /** A service with `env` and a target that answers each request with its path, for one describe. */
 function serviceWithTarget(env: Record<string, string>) {
-  const it = {} as { svc: NodeServer; target: TestTarget; port: number };
+  const made = {} as { svc: NodeServer; target: TestTarget; port: number };
   beforeAll(async () => {
-    it.target = await startTarget((req, res) => res.writeHead(200).end(req.url));
-    it.svc = await startService(env);
-    it.port = Number(new URL(it.svc.url).port);
+    made.target = await startTarget((req, res) => res.writeHead(200).end(req.url));
+    made.svc = await startService(env);
+    made.port = Number(new URL(made.svc.url).port);
   });
   afterAll(async () => {
-    await it.svc.close();
-    await it.target.close();
+    await made.svc.close();
+    await made.target.close();
   });
-  return it;
+  return made;
 }
 
 describe("the Node service's front door", () => {
