@@ -26,9 +26,12 @@ export const ExecActionSchema = z.strictObject({
 /** An HTTP header name: an RFC 9110 token. */
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** Control characters but HTAB: Go's client (the kubelet's) refuses them in a header value at run time. */
+/**
+ * Control characters but HTAB: Go's client (the kubelet's) refuses them in a header value at run
+ * time, and Node's parser in a request's.
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const BAD_HEADER_VALUE = /[\0-\x08\n-\x1f\x7f]/;
+export const BAD_HEADER_VALUE = /[\0-\x08\n-\x1f\x7f]/;
 
 export const HttpHeaderSchema = z.strictObject({
   name: z.string().min(1).regex(HEADER_NAME, "not a valid HTTP header name"),

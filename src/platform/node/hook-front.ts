@@ -10,16 +10,15 @@ import {
   RunHookRequestSchema,
   runHookRequest,
 } from "../../http/routes/hooks.ts";
-import { HEADER_NAME } from "../../spec/lifecycle.ts";
+import { BAD_HEADER_VALUE, HEADER_NAME } from "../../spec/lifecycle.ts";
+import { CLOSE_TOKEN, HEAD_END, MAX_HEAD_BYTES } from "./http1.ts";
 
-/** As Node's http server: the longest head it reads (16 KiB), the idle keep-alive time, the head and request times. */
-const MAX_HEAD_BYTES = 16 * 1024;
+/** As Node's http server: the idle keep-alive time, the head and request times. */
 const KEEP_ALIVE_MS = 5_000;
 const HEADERS_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 300_000;
 /** Past this much unread input while a hook runs, reading pauses until its answer is written. */
 const MAX_BUFFERED_BYTES = MAX_BODY_BYTES + MAX_HEAD_BYTES;
-const HEAD_END = Buffer.from("\r\n\r\n");
 /** How every request the front serves begins: anything else is handed over as soon as it differs. */
 const REQUEST_START = Buffer.from(`POST ${HOOK_RUN_PATH}`, "latin1");
 /** Below this much of a head, a request line that has not ended is looked at as it comes. */
@@ -27,9 +26,6 @@ const REQUEST_LINE_BYTES = 256;
 const REQUEST_LINE = new RegExp(
   `^POST ${HOOK_RUN_PATH.replaceAll("/", "\\/")}(?:\\?[\\x21-\\x7e]*)? HTTP\\/1\\.1$`,
 );
-/** Control characters other than HTAB: Node's parser refuses them in a header value. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const BAD_VALUE = /[\0-\x08\n-\x1f\x7f]/;
 
 export interface Front {
   /** Takes a new connection: serves what it can, hands the rest to Node's http server. */
@@ -227,7 +223,7 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
         const name = line.slice(0, colon);
         if (colon < 0 || !HEADER_NAME.test(name)) return undefined;
         const value = trimOws(line.slice(colon + 1));
-        if (BAD_VALUE.test(value)) return undefined;
+        if (BAD_HEADER_VALUE.test(value)) return undefined;
         switch (name.toLowerCase()) {
           case "content-length":
             if (length !== undefined || !/^\d{1,7}$/.test(value)) return undefined;
@@ -246,7 +242,7 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
             origin = value;
             break;
           case "connection":
-            close ||= /(?:^|,)\s*close\s*(?:,|$)/i.test(value);
+            close ||= CLOSE_TOKEN.test(value);
             break;
           case "transfer-encoding":
           case "expect":

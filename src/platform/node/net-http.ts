@@ -3,11 +3,10 @@ import { type LookupFunction, connect as netConnect, type Socket } from "node:ne
 import { connect as tlsConnect } from "node:tls";
 import { type Cidr, DeniedAddressError, deniedBy, parseIp } from "../../engine/cidr.ts";
 import { decodeCut } from "../../engine/output.ts";
-import { HEADER_NAME } from "../../spec/lifecycle.ts";
+import { BAD_HEADER_VALUE, HEADER_NAME } from "../../spec/lifecycle.ts";
 import type { HttpClient, HttpRequest, HttpResponse } from "../ports.ts";
+import { CLOSE_TOKEN, HEAD_END, KEEP_ALIVE_TOKEN, MAX_HEAD_BYTES } from "./http1.ts";
 
-/** Response head (status line and headers) limit, as Node's and undici's default. */
-const MAX_HEAD_BYTES = 16 * 1024;
 const CONNECT_TIMEOUT_MS = 30_000;
 /**
  * How long an idle keep-alive connection is kept, unless the server's Keep-Alive says less: 4 s,
@@ -17,11 +16,7 @@ const IDLE_MS = 4_000;
 /** A server's `Keep-Alive: timeout=N` is trusted to N s minus this, so that a reuse never races its close. */
 const IDLE_MARGIN_MS = 1_000;
 const CRLF = Buffer.from("\r\n");
-const HEAD_END = Buffer.from("\r\n\r\n");
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
-/** A `close` or `keep-alive` token in Connection headers (joined with commas). */
-const CLOSE_TOKEN = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
-const KEEP_ALIVE_TOKEN = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/i;
 
 /**
  * The HTTP client on Node: HTTP/1.1 over `net`/`tls` sockets, written for the hook path.
@@ -499,7 +494,7 @@ function requestHead(req: HttpRequest, url: URL): { text: string; close: boolean
     const lower = name.toLowerCase();
     if (FRAMING.has(lower)) continue;
     if (lower === "host") hasHost = true;
-    else if (lower === "connection") close ||= /(?:^|,)\s*close\s*(?:,|$)/i.test(value);
+    else if (lower === "connection") close ||= CLOSE_TOKEN.test(value);
     head += `${name}: ${value}\r\n`;
   }
   if (!hasHost) head = `${head}host: ${url.host}\r\n`;
@@ -510,11 +505,12 @@ function requestHead(req: HttpRequest, url: URL): { text: string; close: boolean
   return { text, close };
 }
 
-/** A name or value that could end the header line would let a header inject others. */
+/** A name or value that could end the header line would let a header inject others (the spec's rules). */
 function checkHeaders(headers: ReadonlyArray<readonly [string, string]>): void {
   for (const [name, value] of headers) {
     if (!HEADER_NAME.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
-    if (/[\r\n\0]/.test(value)) throw new Error(`invalid value for header ${name}: CR, LF or NUL`);
+    if (BAD_HEADER_VALUE.test(value))
+      throw new Error(`invalid value for header ${name}: a control character`);
   }
 }
 
