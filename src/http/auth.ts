@@ -69,50 +69,39 @@ function openRefusal(from: RequestOrigin, secret: string): string | undefined {
 }
 
 /**
- * Whether a request with this Authorization header may pass: a valid bearer token, or none
- * configured and allowed — and then not from a web page (`openRefusal`).
+ * Why a request may not pass, as the error that answers it, or undefined when it may: a valid
+ * bearer token, or none configured and allowed — and then not from a web page (`openRefusal`).
+ * The one rule of every /v1 route and of the Node service's front door.
  */
-export function bearerAllows(
+export function bearerRefusal(
   authorization: string | undefined,
   options: AuthOptions,
   from: RequestOrigin = {},
-): boolean {
-  return options.tokens.length === 0
-    ? options.whenUnset === "allow" && openRefusal(from, options.secret ?? "HOOKD_TOKEN") === undefined
-    : tokenMatches(authorization, options.tokens);
-}
-
-/** Lets a request through as `bearerAllows` says; else throws the 401 (or 403) that says why. */
-export function checkBearer(
-  authorization: string | undefined,
-  options: AuthOptions,
-  from: RequestOrigin = {},
-): void {
-  if (bearerAllows(authorization, options, from)) return;
-  if (options.tokens.length === 0) {
-    if (options.whenUnset !== "allow")
-      throw new ApiError(401, "token_not_configured", options.whenUnset.refuse);
-    throw new ApiError(
-      403,
-      "refused_without_token",
-      openRefusal(from, options.secret ?? "HOOKD_TOKEN") ?? "",
+): ApiError | undefined {
+  const secret = options.secret ?? "HOOKD_TOKEN";
+  if (options.tokens.length > 0) {
+    if (tokenMatches(authorization, options.tokens)) return undefined;
+    return new ApiError(
+      401,
+      "unauthorized",
+      `missing or wrong bearer token: send Authorization: Bearer <${secret}>`,
+      [],
+      { "WWW-Authenticate": `Bearer realm="${options.realm ?? "hookd"}"` },
     );
   }
-  throw new ApiError(
-    401,
-    "unauthorized",
-    `missing or wrong bearer token: send Authorization: Bearer <${options.secret ?? "HOOKD_TOKEN"}>`,
-    [],
-    { "WWW-Authenticate": `Bearer realm="${options.realm ?? "hookd"}"` },
-  );
+  if (options.whenUnset !== "allow")
+    return new ApiError(401, "token_not_configured", options.whenUnset.refuse);
+  const why = openRefusal(from, secret);
+  return why === undefined ? undefined : new ApiError(403, "refused_without_token", why);
 }
 
 export function bearerAuth(options: AuthOptions): MiddlewareHandler {
   return async (c, next) => {
-    checkBearer(c.req.header("authorization"), options, {
+    const refusal = bearerRefusal(c.req.header("authorization"), options, {
       origin: c.req.header("origin"),
       host: c.req.header("host"),
     });
+    if (refusal) throw refusal;
     return next();
   };
 }

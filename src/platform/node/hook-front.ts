@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { type AppDeps, serviceAuth } from "../../http/app.ts";
-import { bearerAllows } from "../../http/auth.ts";
+import { bearerRefusal } from "../../http/auth.ts";
 import { decodeUtf8, MAX_BODY_BYTES, parseJsonBody } from "../../http/body.ts";
 import { errorPayload } from "../../http/errors.ts";
 import {
@@ -213,9 +213,8 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       const lines = head.split("\r\n");
       if (!REQUEST_LINE.test(lines[0] ?? "")) return undefined;
       let length: string | undefined;
-      let authorization: string | undefined;
-      let host: string | undefined;
-      let origin: string | undefined;
+      // Headers that may come once: another of the same name is Node's to judge.
+      const once: { authorization?: string; host?: string; origin?: string } = {};
       let close = false;
       for (let i = 1; i < lines.length; i++) {
         const line = lines[i] as string;
@@ -224,22 +223,17 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
         if (colon < 0 || !HEADER_NAME.test(name)) return undefined;
         const value = trimOws(line.slice(colon + 1));
         if (BAD_HEADER_VALUE.test(value)) return undefined;
-        switch (name.toLowerCase()) {
+        const lower = name.toLowerCase();
+        switch (lower) {
           case "content-length":
             if (length !== undefined || !/^\d{1,7}$/.test(value)) return undefined;
             length = value;
             break;
           case "authorization":
-            if (authorization !== undefined) return undefined;
-            authorization = value;
-            break;
           case "host":
-            if (host !== undefined || !hostAccepted(value)) return undefined;
-            host = value;
-            break;
           case "origin":
-            if (origin !== undefined) return undefined;
-            origin = value;
+            if (once[lower] !== undefined) return undefined;
+            once[lower] = value;
             break;
           case "connection":
             close ||= CLOSE_TOKEN.test(value);
@@ -253,9 +247,10 @@ export function hookRunFront(deps: AppDeps, handOff: (socket: Socket) => void): 
       const n = Number(length);
       if (
         length === undefined ||
-        host === undefined ||
         n > MAX_BODY_BYTES ||
-        !bearerAllows(authorization, auth, { origin, host })
+        once.host === undefined ||
+        !hostAccepted(once.host) ||
+        bearerRefusal(once.authorization, auth, once) !== undefined
       )
         return undefined;
       this.#close = close;
