@@ -1,5 +1,6 @@
+import { isLoopbackName } from "../http/auth.ts";
 import { createDockerApi, DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
-import { isLoopback, listen } from "../platform/node/listen.ts";
+import { listen } from "../platform/node/listen.ts";
 import { createStdoutLogger } from "../platform/node/stdout-log.ts";
 import type { Logger } from "../platform/ports.ts";
 import { createAgentApp } from "./app.ts";
@@ -33,7 +34,7 @@ export const DEFAULT_MAX_CONCURRENT = 64;
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const env = options.env ?? process.env;
   const token = env.HOOKD_AGENT_TOKEN?.trim() || undefined;
-  if (token === undefined && !isLoopback(options.host)) {
+  if (token === undefined && !isLoopbackName(options.host)) {
     throw new Error(
       `HOOKD_AGENT_TOKEN is not set: refusing to listen on ${options.host}, where anyone who reaches it could run commands; set HOOKD_AGENT_TOKEN or use a loopback --host`,
     );

@@ -1,7 +1,8 @@
 import { createApp } from "../http/app.ts";
+import { isLoopbackName } from "../http/auth.ts";
 import { createNodeDeps } from "../platform/node/deps.ts";
 import { hookRunFront } from "../platform/node/hook-front.ts";
-import { isLoopback, type Listening, listen } from "../platform/node/listen.ts";
+import { type Listening, listen } from "../platform/node/listen.ts";
 
 /** `tokenSet`: HOOKD_TOKEN holds at least one token (else /v1 is open, on loopback only). */
 export type NodeServer = Listening & { tokenSet: boolean };
@@ -13,7 +14,7 @@ export async function startNodeServer(options: {
   env?: NodeJS.ProcessEnv;
 }): Promise<NodeServer> {
   const deps = createNodeDeps(options.env ?? process.env);
-  if (deps.config.tokens.length === 0 && !isLoopback(options.host)) {
+  if (deps.config.tokens.length === 0 && !isLoopbackName(options.host)) {
     throw new Error(
       `HOOKD_TOKEN is not set: refusing to serve /v1 on ${options.host}; set HOOKD_TOKEN or use a loopback --host`,
     );

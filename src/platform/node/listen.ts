@@ -1,7 +1,6 @@
 import { createServer } from "node:http";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { isLoopbackName } from "../../http/auth.ts";
 import { ApiError, errorPayload } from "../../http/errors.ts";
 import type { Front } from "./hook-front.ts";
 
@@ -14,11 +13,6 @@ export interface Listening {
 /** Node's default accept queue (511) overflows when thousands of hooks arrive at once, and the kernel then
  * drops connections into 1 s SYN retries; the kernel caps this at net.core.somaxconn. */
 const LISTEN_BACKLOG = 8192;
-
-/** Whether an address to listen on is loopback only. */
-export function isLoopback(host: string): boolean {
-  return isLoopbackName(host);
-}
 
 /**
  * Serves a fetch handler (a Hono app's) on Node: the service and the exec agent alike. A `front`
