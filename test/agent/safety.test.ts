@@ -1,8 +1,8 @@
-import { request } from "node:http";
 import { Client } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
 import { runCli, startHookd } from "../support/cli.ts";
+import { send } from "../support/raw-http.ts";
 import { until } from "../support/wait.ts";
 import { memoryLog, postExec, startTestAgent } from "./helpers.ts";
 
@@ -82,19 +82,11 @@ describe("hookd agent: auth, validation, limits", () => {
   it("without HOOKD_AGENT_TOKEN (loopback only), refuses a web page's request: an Origin, or a Host that is not loopback", async () => {
     const open = await startTestAgent("local", {});
     try {
-      // node:http, not fetch: fetch sets the Host header itself.
       const exec = (headers: Record<string, string>) =>
-        new Promise<{ status: number; json: () => Promise<unknown> }>((resolve, reject) => {
-          const options = { method: "POST", headers: { "content-type": "text/plain", ...headers } };
-          const req = request(`${open.url}/v1/exec`, options, (res) => {
-            let text = "";
-            res.on("data", (d: Buffer) => {
-              text += d.toString();
-            });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(text) }));
-          });
-          req.on("error", reject);
-          req.end(JSON.stringify({ command: ["true"] }));
+        send(open.url, "POST", "/v1/exec", {
+          body: Buffer.from(JSON.stringify({ command: ["true"] })),
+          contentType: "text/plain",
+          headers,
         });
       for (const headers of [
         { origin: "https://evil.example" },
@@ -103,13 +95,13 @@ describe("hookd agent: auth, validation, limits", () => {
       ]) {
         const r = await exec(headers);
         expect(r.status, JSON.stringify(headers)).toBe(403);
-        expect(await r.json()).toMatchObject({
+        expect(JSON.parse(r.text)).toMatchObject({
           error: { code: "refused_without_token", message: expect.stringMatching(/HOOKD_AGENT_TOKEN/) },
         });
       }
       const plain = await exec({});
       expect(plain.status).toBe(200);
-      expect(await plain.json()).toMatchObject({ exitCode: 0 });
+      expect(JSON.parse(plain.text)).toMatchObject({ exitCode: 0 });
     } finally {
       await open.close();
     }

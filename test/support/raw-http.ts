@@ -23,10 +23,12 @@ export function send(
     auth?: string | undefined;
     /** Default: a connection per request, so that a socket the service closed after a 413 is never reused. */
     agent?: Agent;
+    /** More headers, written as they are (Host and Origin included, which fetch would set itself). */
+    headers?: Record<string, string>;
   } = {},
 ): Promise<Answer> {
   const { hostname, port } = new URL(base);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.auth !== undefined) headers.authorization = options.auth;
   if (options.contentType !== undefined) headers["content-type"] = options.contentType;
   const body = options.body;
