@@ -10,13 +10,15 @@
  *   zod      the body validated with hookd's schema (RunHookRequestSchema)
  *   url      the target's URL built by the WHATWG parser, as the engine does
  *   promise  the GET awaited through an async function and a promise, as the engine does
- *   timer    a deadline timer made and cleared per hook (with promise)
+ *   timer    a deadline timer made and cleared per hook (the engine's raceDeadline; with promise)
  *   result   hookd's whole result: message, warnings, startedAt as ISO text
- *   log      a log line per hook, serialized and written in batches every 20 ms
+ *   log      a log line per hook, by hookd's own batched stdout logger
  * Prints `{"port":N}` on stderr; exits when its stdin closes.
  */
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { raceDeadline } from "../src/engine/deadline.ts";
 import { RunHookRequestSchema } from "../src/http/routes/hooks.ts";
+import { createStdoutLogger } from "../src/platform/node/stdout-log.ts";
 
 const FEATURES = ["zod", "url", "promise", "timer", "result", "log"] as const;
 const asked = (process.env.SOCKET_RELAY_ADD ?? "").split(",").filter((f) => f !== "");
@@ -73,27 +75,11 @@ async function awaited(ip: string, port: number, path: string): Promise<[number,
     get(ip, port, path, (status, text) => resolve([status, text])),
   );
   if (!add.has("timer")) return await answer;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<[number, string]>((resolve) => {
-    timer = setTimeout(() => resolve([0, "timed out"]), 30_000);
-  });
-  const first = await Promise.race([answer, deadline]);
-  clearTimeout(timer);
-  return first;
+  return (await raceDeadline(answer, 30_000)) === "done" ? answer : [0, "timed out"];
 }
 
-let lines: Array<Record<string, unknown>> = [];
-function log(record: Record<string, unknown>): void {
-  lines.push({ level: "info", msg: "hook", ...record, at: Date.now() });
-  if (lines.length > 1) return;
-  setTimeout(() => {
-    let text = "";
-    for (const { at, ...rest } of lines)
-      text += `${JSON.stringify({ time: new Date(at as number).toISOString(), ...rest })}\n`;
-    lines = [];
-    process.stdout.write(text);
-  }, 20).unref();
-}
+/** `log`: hookd's own result log, batched as the service writes it. */
+const log = add.has("log") ? createStdoutLogger() : undefined;
 
 const server = createServer({ noDelay: true }, (socket) => {
   socket.setEncoding("latin1");
@@ -122,7 +108,7 @@ const server = createServer({ noDelay: true }, (socket) => {
       socket.write(
         `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(out)}\r\n\r\n${out}`,
       );
-      if (add.has("log")) log(result);
+      log?.write({ level: "info", msg: "hook", ...result });
     };
     const ip = url ? url.hostname : body.container.ip;
     const targetPort = url ? Number(url.port) : port;
