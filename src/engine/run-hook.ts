@@ -86,22 +86,21 @@ export function runHook(
         reject(err);
       }
     };
-    if (deadline <= started) {
-      // A deadline already past (a grace period spent before the hook came): nothing is started.
-      startedAt = new Date(started).toISOString();
-      finish("timeout");
-      return;
+    // A deadline already past (a grace period spent before the hook came) starts nothing.
+    const spent = deadline <= started;
+    if (!spent) {
+      // The handler starts first, so that its request is on the wire before the timer and the
+      // result's start time are made (a handler never settles synchronously).
+      dispatch(spec, ctx).then(finish, (err: unknown) =>
+        finish({
+          ok: false,
+          message: err instanceof HookError ? err.message : `${ctx.describe.what}: ${errorText(err)}`,
+        }),
+      );
+      timer = setTimeout(() => finish("timeout"), deadline - started);
     }
-    // The handler starts first, so that its request is on the wire before the timer and the
-    // result's start time are made (a handler never settles synchronously).
-    dispatch(spec, ctx).then(finish, (err: unknown) =>
-      finish({
-        ok: false,
-        message: err instanceof HookError ? err.message : `${ctx.describe.what}: ${errorText(err)}`,
-      }),
-    );
-    timer = setTimeout(() => finish("timeout"), Math.max(0, deadline - started));
     startedAt = new Date(started).toISOString();
+    if (spent) finish("timeout");
   });
 }
 
