@@ -7,14 +7,10 @@ import {
 } from "../agent/server.ts";
 import { DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
 import { errorText } from "../spec/labels.ts";
+import { wholeNumber } from "./args.ts";
 import { untilStopSignal } from "./signals.ts";
 
 const USAGE = "usage: hookd agent --mode docker|local [--port 9700] [--host 127.0.0.1] [--max-concurrent 64]";
-
-function wholeNumber(text: string, min: number, max: number): number | undefined {
-  const n = Number(text);
-  return /^\d+$/.test(text) && n >= min && n <= max ? n : undefined;
-}
 
 /** `hookd agent`: the exec agent (contract §4), in the foreground until SIGTERM or SIGINT. */
 export async function agentCommand(args: string[]): Promise<number> {

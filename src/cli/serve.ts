@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { startNodeServer } from "../entry/node.ts";
 import { errorText } from "../spec/labels.ts";
+import { wholeNumber } from "./args.ts";
 import { untilStopSignal } from "./signals.ts";
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -10,10 +11,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     strict: true,
   });
   // A blank PORT is unset (as every other setting); 0 asks the system for a free port.
-  const fromEnv = process.env.PORT?.trim() ? process.env.PORT.trim() : undefined;
-  const portText = values.port ?? fromEnv ?? "8787";
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
-  if (!(port >= 0 && port <= 65_535)) {
+  const portText = values.port ?? (process.env.PORT?.trim() || "8787");
+  const port = wholeNumber(portText, 0, 65_535);
+  if (port === undefined) {
     const from = values.port !== undefined ? "--port" : "PORT";
     console.error(`hookd serve: ${from} must be a port number (0-65535), got ${JSON.stringify(portText)}`);
     return 2;
