@@ -60,7 +60,7 @@ export async function startChild(
     script === "service.ts"
       ? [...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), ...extra]
       : [];
-  const node = [process.execPath, ...flags, resolve(ROOT, "bin/run-ts.mjs"), resolve(ROOT, "bench", script)];
+  const node = [process.execPath, ...flags, resolve(ROOT, "bench", script)];
   const [command, ...args] = cpu === undefined ? node : ["taskset", "-c", String(cpu), ...node];
   const proc = spawn(command as string, args, {
     cwd: ROOT,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `hookd` command: loads the TypeScript CLI through tsx (Node 20 cannot strip types itself).
-import { register } from "tsx/esm/api";
+// The `hookd` command. Node 24 runs the TypeScript sources itself (type stripping); the compile
+// cache keeps later starts from parsing them again.
+import module from "node:module";
 
-register();
+module.enableCompileCache?.();
 const { main } = await import("../src/entry/cli.ts");
 process.exitCode = await main(process.argv.slice(2));

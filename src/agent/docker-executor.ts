@@ -3,7 +3,7 @@ import { raceDeadline } from "../engine/deadline.ts";
 import { ApiError } from "../http/errors.ts";
 import { type DockerApi, DockerApiError, dockerErrorMessage } from "../platform/node/docker-api.ts";
 import type { Logger } from "../platform/ports.ts";
-import { errorText } from "../spec/labels.ts";
+import { errorText } from "../schema/labels.ts";
 import { DockerStreamDemuxer } from "./docker-stream.ts";
 import { CappedOutput } from "./output.ts";
 import { cgroupOf, killProcessTree } from "./process-tree.ts";

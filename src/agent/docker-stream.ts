@@ -11,7 +11,11 @@ export class DockerStreamDemuxer {
   #stream: "stdout" | "stderr" = "stdout";
   #payloadLeft = 0;
 
-  constructor(private readonly output: CappedOutput) {}
+  private readonly output: CappedOutput;
+
+  constructor(output: CappedOutput) {
+    this.output = output;
+  }
 
   push(chunk: Buffer): void {
     let at = 0;

@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { constants } from "node:os";
 import { raceDeadline } from "../engine/deadline.ts";
 import { ApiError } from "../http/errors.ts";
-import { errorText } from "../spec/labels.ts";
+import { errorText } from "../schema/labels.ts";
 import { CappedOutput } from "./output.ts";
 import { killProcessTree } from "./process-tree.ts";
 import { type ExecOutcome, type ExecRequest, type Executor, KILL_DRAIN_MS } from "./protocol.ts";

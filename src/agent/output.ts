@@ -10,7 +10,11 @@ export class CappedOutput {
   readonly #keptBytes = { stdout: 0, stderr: 0 };
   #seenBytes = 0;
 
-  constructor(readonly limit: number = OUTPUT_LIMIT_BYTES) {}
+  readonly limit: number;
+
+  constructor(limit: number = OUTPUT_LIMIT_BYTES) {
+    this.limit = limit;
+  }
 
   add(stream: "stdout" | "stderr", chunk: Buffer): void {
     this.#seenBytes += chunk.length;

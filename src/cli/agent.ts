@@ -6,7 +6,7 @@ import {
   startAgentServer,
 } from "../agent/server.ts";
 import { DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
-import { errorText } from "../spec/labels.ts";
+import { errorText } from "../schema/labels.ts";
 import { wholeNumber } from "./args.ts";
 import { untilStopSignal } from "./signals.ts";
 

@@ -10,7 +10,7 @@ import {
 import { createReporter, type Reporter } from "../runtimes/docker/report.ts";
 import { gracePeriodOf, stopWithPreStop } from "../runtimes/docker/stop.ts";
 import { watchDocker } from "../runtimes/docker/watcher.ts";
-import { errorText } from "../spec/labels.ts";
+import { errorText } from "../schema/labels.ts";
 import { untilStopSignal } from "./signals.ts";
 
 const USAGE = `usage:

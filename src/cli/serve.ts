@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { startNodeServer } from "../entry/node.ts";
-import { errorText } from "../spec/labels.ts";
+import { errorText } from "../schema/labels.ts";
 import { wholeNumber } from "./args.ts";
 import { untilStopSignal } from "./signals.ts";
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { errorText, parseSpecText, validateLifecycle } from "../spec/labels.ts";
-import { handlerAction } from "../spec/lifecycle.ts";
+import { errorText, parseSpecText, validateLifecycle } from "../schema/labels.ts";
+import { handlerAction } from "../schema/lifecycle.ts";
 
 /** UTF-8 (a BOM is dropped by the parsers), or UTF-16 by its BOM, as Windows editors save files. */
 function decode(bytes: Buffer): string {

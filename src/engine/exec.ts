@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { errorText } from "../spec/labels.ts";
-import type { ExecAction } from "../spec/lifecycle.ts";
+import { errorText } from "../schema/labels.ts";
+import type { ExecAction } from "../schema/lifecycle.ts";
 import { capUtf8 } from "./output.ts";
 import { type HandlerContext, type HandlerOutcome, HookError, OUTPUT_LIMIT_BYTES } from "./types.ts";
 
@@ -52,7 +52,7 @@ export async function runExec(action: ExecAction, ctx: HandlerContext): Promise<
       url,
       headers,
       body,
-      abort: ctx.abort,
+      signal: ctx.signal,
       // JSON escapes a control byte as \u0000: 10 KiB of output may take six times as much.
       maxBodyBytes: 6 * OUTPUT_LIMIT_BYTES + 4096,
     });

@@ -1,5 +1,5 @@
-import { errorText } from "../spec/labels.ts";
-import { type HttpGetAction, type NamedPorts, NOT_IN_HOST } from "../spec/lifecycle.ts";
+import { errorText } from "../schema/labels.ts";
+import { type HttpGetAction, type NamedPorts, NOT_IN_HOST } from "../schema/lifecycle.ts";
 import { VERSION } from "../version.ts";
 import { DeniedAddressError, deniedAddress, parseIp } from "./cidr.ts";
 import { capUtf8 } from "./output.ts";
@@ -107,11 +107,11 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
         method: "GET",
         url,
         headers,
-        abort: ctx.abort,
+        signal: ctx.signal,
         maxBodyBytes: OUTPUT_LIMIT_BYTES,
       });
     } catch (err) {
-      if (url.protocol === "https:" && isPlainHttpAnswer(err) && !ctx.abort.aborted) {
+      if (url.protocol === "https:" && isPlainHttpAnswer(err) && !ctx.signal.aborted) {
         // Same host and port, as the kubelet retries: the URL elides 443 for HTTPS, and a bare
         // change of scheme would send the retry to port 80.
         const port = url.port || "443";

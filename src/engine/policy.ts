@@ -1,5 +1,5 @@
-import type { RestartPolicy } from "../spec/labels.ts";
-import type { HookResult } from "../spec/result.ts";
+import type { RestartPolicy } from "../schema/labels.ts";
+import type { HookResult } from "../schema/result.ts";
 
 /** What the adapter must do to the container after a hook (the kubelet's consequences). */
 export type Action = "kill" | "none";

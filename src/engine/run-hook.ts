@@ -1,7 +1,6 @@
-import { errorText } from "../spec/labels.ts";
-import { type HandlerAction, handlerAction, type LifecycleHandler, type Phase } from "../spec/lifecycle.ts";
-import type { HookResult } from "../spec/result.ts";
-import { HookAbort } from "./abort.ts";
+import { errorText } from "../schema/labels.ts";
+import { type HandlerAction, handlerAction, type LifecycleHandler, type Phase } from "../schema/lifecycle.ts";
+import type { HookResult } from "../schema/result.ts";
 import { runExec } from "./exec.ts";
 import { runHttpGet } from "./http-get.ts";
 import { runSleep } from "./sleep.ts";
@@ -24,99 +23,80 @@ const REASON = { postStart: "FailedPostStartHook", preStop: "FailedPreStopHook" 
 
 /**
  * Runs one lifecycle handler against a container, always within its deadline, and logs the result.
- * Written with callbacks rather than `await`: the result is made in the callback of whichever
- * comes first, the handler or the deadline's timer, two promise turns fewer on every hook.
+ * At the deadline the hook's signal aborts: whatever the handler started (a request, an exec)
+ * stops, and the outcome is timedOut.
  */
-export function runHook(
+export async function runHook(
   phase: Phase,
   handler: LifecycleHandler,
   target: HookTarget,
   deps: EngineDeps,
   options: RunHookOptions = {},
 ): Promise<HookResult> {
-  // Everything below runs inside the promise's executor: whatever throws rejects the hook's
-  // promise, as in an async function, and never reaches the caller's stack (a socket's handler).
-  return new Promise<HookResult>((resolve, reject) => {
-    const spec = handlerAction(handler);
-    const now = deps.now ?? Date.now;
-    const started = now();
-    const timeoutSeconds =
-      options.timeoutSeconds ?? handler.timeoutSeconds ?? deps.config.defaultTimeoutSeconds;
-    const deadline = Math.min(started + timeoutSeconds * 1000, options.notAfter ?? Number.POSITIVE_INFINITY);
-    const kind = spec.kind;
-    const abort = new HookAbort();
-    const ctx: HandlerContext = { target, deps, abort, deadline, describe: { what: kind } };
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let startedAt = "";
-    let settled = false;
-
-    const finish = (first: HandlerOutcome | "timeout") => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      try {
-        // At the deadline, whatever is still running (a request, a sleep) stops: nothing outlives
-        // it. A handler that finished has nothing left running: the abort is only paid when the
-        // deadline won.
-        if (first === "timeout") abort.abort(deadlinePassed());
-        // A deadline already past when the hook came (a grace period spent) reads "after 0s".
-        const seconds = Math.max(0, Math.round((deadline - started) / 100) / 10);
-        const out: HandlerOutcome =
-          first === "timeout"
-            ? { ok: false, timedOut: true, message: `${ctx.describe.what}: timed out after ${seconds}s` }
-            : first;
-        const outcome = out.ok ? "succeeded" : out.timedOut ? "timedOut" : "failed";
-        const result: HookResult = {
-          phase,
-          handler: kind,
-          container: target.name ?? target.id ?? "unknown",
-          outcome,
-          ...(outcome !== "succeeded" && { reason: REASON[phase] }),
-          message: out.message,
-          ...(out.statusCode !== undefined && { statusCode: out.statusCode }),
-          ...(out.exitCode !== undefined && { exitCode: out.exitCode }),
-          ...(out.output !== undefined && { output: out.output }),
-          warnings: out.warnings ?? [],
-          startedAt,
-          durationMs: Math.max(0, Math.round(now() - started)),
-        };
-        deps.log.write({ level: outcome === "succeeded" ? "info" : "warn", msg: "hook", ...result });
-        resolve(result);
-      } catch (err) {
-        reject(err);
-      }
-    };
-    // A deadline already past (a grace period spent before the hook came) starts nothing.
-    const spent = deadline <= started;
-    if (!spent) {
-      // The handler starts first, so that its request is on the wire before the timer and the
-      // result's start time are made (a handler never settles synchronously).
-      dispatch(spec, ctx).then(finish, (err: unknown) =>
-        finish({
-          ok: false,
-          message: err instanceof HookError ? err.message : `${ctx.describe.what}: ${errorText(err)}`,
-        }),
-      );
-      timer = setTimeout(() => finish("timeout"), deadline - started);
-    }
-    startedAt = new Date(started).toISOString();
-    if (spent) finish("timeout");
-  });
+  const spec = handlerAction(handler);
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const timeoutSeconds =
+    options.timeoutSeconds ?? handler.timeoutSeconds ?? deps.config.defaultTimeoutSeconds;
+  const deadline = Math.min(started + timeoutSeconds * 1000, options.notAfter ?? Number.POSITIVE_INFINITY);
+  const controller = new AbortController();
+  const ctx: HandlerContext = {
+    target,
+    deps,
+    signal: controller.signal,
+    deadline,
+    describe: { what: spec.kind },
+  };
+  const first = await withinDeadline(spec, ctx, deadline - started);
+  if (first === "timeout") controller.abort(new Error("hook deadline passed"));
+  // A deadline already past when the hook came (a grace period spent) reads "after 0s".
+  const seconds = Math.max(0, Math.round((deadline - started) / 100) / 10);
+  const out: HandlerOutcome =
+    first === "timeout"
+      ? { ok: false, timedOut: true, message: `${ctx.describe.what}: timed out after ${seconds}s` }
+      : first;
+  const outcome = out.ok ? "succeeded" : out.timedOut ? "timedOut" : "failed";
+  const result: HookResult = {
+    phase,
+    handler: spec.kind,
+    container: target.name ?? target.id ?? "unknown",
+    outcome,
+    ...(outcome !== "succeeded" && { reason: REASON[phase] }),
+    message: out.message,
+    ...(out.statusCode !== undefined && { statusCode: out.statusCode }),
+    ...(out.exitCode !== undefined && { exitCode: out.exitCode }),
+    ...(out.output !== undefined && { output: out.output }),
+    warnings: out.warnings ?? [],
+    startedAt: new Date(started).toISOString(),
+    durationMs: Math.max(0, Math.round(now() - started)),
+  };
+  deps.log.write({ level: outcome === "succeeded" ? "info" : "warn", msg: "hook", ...result });
+  return result;
 }
 
-/**
- * The abort's reason, without a stack: Node's streams read `err.stack` when a socket is destroyed
- * with it, and formatting a stack through source maps (tsx) cost ~0.1 ms per hook at the deadline,
- * when hundreds of hooks may time out together. The stack would only point here.
- */
-function deadlinePassed(): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+/** The handler's outcome, or "timeout" when `ms` passes first (at once when none is left). */
+async function withinDeadline(
+  spec: HandlerAction,
+  ctx: HandlerContext,
+  ms: number,
+): Promise<HandlerOutcome | "timeout"> {
+  if (ms <= 0) return "timeout";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms);
+  });
   try {
-    return new Error("hook deadline passed");
+    return await Promise.race([dispatch(spec, ctx).catch((err: unknown) => failure(err, ctx)), timeout]);
   } finally {
-    Error.stackTraceLimit = limit;
+    clearTimeout(timer);
   }
+}
+
+function failure(err: unknown, ctx: HandlerContext): HandlerOutcome {
+  return {
+    ok: false,
+    message: err instanceof HookError ? err.message : `${ctx.describe.what}: ${errorText(err)}`,
+  };
 }
 
 function dispatch(spec: HandlerAction, ctx: HandlerContext): Promise<HandlerOutcome> {

@@ -1,4 +1,4 @@
-import type { SleepAction } from "../spec/lifecycle.ts";
+import type { SleepAction } from "../schema/lifecycle.ts";
 import type { HandlerContext, HandlerOutcome } from "./types.ts";
 
 export function runSleep(action: SleepAction, ctx: HandlerContext): Promise<HandlerOutcome> {

@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
-import type { AbortHandle, HttpClient, Logger } from "../platform/ports.ts";
-import type { NamedPorts } from "../spec/lifecycle.ts";
+import type { HttpClient, Logger } from "../platform/ports.ts";
+import type { NamedPorts } from "../schema/lifecycle.ts";
 
 /** What a hook runs against: a container as the runtime adapter sees it. */
 export interface HookTarget {
@@ -34,7 +34,8 @@ export interface HandlerOutcome {
 export interface HandlerContext {
   target: HookTarget;
   deps: EngineDeps;
-  abort: AbortHandle;
+  /** Aborted at the hook's deadline: whatever the handler started stops. */
+  signal: AbortSignal;
   /** Epoch ms at which the hook's deadline falls. */
   deadline: number;
   /** Filled in as the handler learns what it runs, for the timeout message. */

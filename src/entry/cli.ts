@@ -2,7 +2,7 @@ import { agentCommand } from "../cli/agent.ts";
 import { dockerCommand } from "../cli/docker.ts";
 import { serveCommand } from "../cli/serve.ts";
 import { validateCommand } from "../cli/validate.ts";
-import { errorText } from "../spec/labels.ts";
+import { errorText } from "../schema/labels.ts";
 import { VERSION } from "../version.ts";
 
 type Command = (args: string[]) => Promise<number>;

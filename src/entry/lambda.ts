@@ -2,7 +2,7 @@ import { handle } from "hono/aws-lambda";
 import { createApp } from "../http/app.ts";
 import { createNodeDeps } from "../platform/node/deps.ts";
 import { type EventHandled, handleEcsEventAndWait } from "../runtimes/ecs/intake.ts";
-import { specIssues } from "../spec/issues.ts";
+import { specIssues } from "../schema/issues.ts";
 
 // Lambda freezes the process after the answer: background work is awaited before returning.
 const deps = createNodeDeps(process.env);

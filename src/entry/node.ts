@@ -1,7 +1,6 @@
 import { createApp } from "../http/app.ts";
 import { isLoopbackName } from "../http/auth.ts";
 import { createNodeDeps } from "../platform/node/deps.ts";
-import { hookRunFront } from "../platform/node/hook-front.ts";
 import { type Listening, listen } from "../platform/node/listen.ts";
 
 /** `tokenSet`: HOOKD_TOKEN holds at least one token (else /v1 is open, on loopback only). */
@@ -19,11 +18,7 @@ export async function startNodeServer(options: {
       `HOOKD_TOKEN is not set: refusing to serve /v1 on ${options.host}; set HOOKD_TOKEN or use a loopback --host`,
     );
   }
-  const server = await listen(createApp(deps).fetch, {
-    port: options.port,
-    host: options.host,
-    front: (handOff) => hookRunFront(deps, handOff),
-  });
+  const server = await listen(createApp(deps).fetch, { port: options.port, host: options.host });
   return {
     url: server.url,
     tokenSet: deps.config.tokens.length > 0,

@@ -6,7 +6,7 @@ import { consoleLogger } from "../platform/web/console-log.ts";
 import { createFetchHttpClient } from "../platform/web/fetch-http.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../runtimes/ecs/deps.ts";
-import { errorText } from "../spec/labels.ts";
+import { errorText } from "../schema/labels.ts";
 
 // One app per isolate and set of bindings: building it per request would cost on every hook.
 let cached: { env: Env; app: Hono } | undefined;

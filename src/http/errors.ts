@@ -1,19 +1,28 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import { type SpecIssue, specIssues } from "../spec/issues.ts";
+import { type SpecIssue, specIssues } from "../schema/issues.ts";
 
 /** The one error of the HTTP layer; `onError` turns it (and anything else) into the contract's body. */
 export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: string;
+  readonly issues: SpecIssue[];
+  readonly headers: Record<string, string>;
+
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
+    status: ContentfulStatusCode,
+    code: string,
     message: string,
-    readonly issues: SpecIssue[] = [],
-    readonly headers: Record<string, string> = {},
+    issues: SpecIssue[] = [],
+    headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+    this.headers = headers;
   }
 
   static invalid(error: z.ZodError, what: string): ApiError {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HookResultSchema } from "../spec/result.ts";
+import { HookResultSchema } from "../schema/result.ts";
 import { VERSION } from "../version.ts";
 
 export interface RouteDoc {

@@ -1,6 +1,6 @@
 /**
  * Ports: what the portable code (spec, engine, http) needs from its runtime. Each has one
- * implementation per runtime (net/tls sockets on Node, fetch on Workers), chosen by the entry file.
+ * implementation per runtime (undici on Node, fetch on Workers), chosen by the entry file.
  */
 
 export interface HttpRequest {
@@ -11,21 +11,9 @@ export interface HttpRequest {
   headers: Array<[string, string]>;
   body?: string;
   /** Aborts the request (the hook's deadline passed). */
-  abort: AbortHandle;
+  signal: AbortSignal;
   /** Read at most this many bytes of the body, then drop the rest. */
   maxBodyBytes: number;
-}
-
-/**
- * How a hook's deadline reaches the work it started: lighter than an AbortSignal on the hot path
- * (see engine/abort.ts); `signal` makes a web AbortSignal that follows it, for APIs that want one.
- */
-export interface AbortHandle {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  /** Calls `stop` once the work is aborted (at once if it already is); returns the unsubscribe. */
-  onAbort(stop: (reason: unknown) => void): () => void;
-  readonly signal: AbortSignal;
 }
 
 export interface HttpResponse {

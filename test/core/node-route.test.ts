@@ -30,9 +30,8 @@ async function answer(res: Response): Promise<Answer> {
 }
 
 /**
- * On Node, plain POST /v1/hooks/run requests are answered by the front door straight from the
- * socket (platform/node/hook-front.ts), the rest by the Hono app it hands them to; on Workers and
- * Lambda the Hono app answers all. Both must answer alike, whatever is sent.
+ * On Node the Hono app answers through @hono/node-server and node:http; on Workers and Lambda it
+ * answers directly. Both must answer alike, whatever is sent.
  */
 describe("POST /v1/hooks/run: the Node service answers as the Hono route does", () => {
   let svc: NodeServer;

@@ -54,7 +54,7 @@ describe("runHook: the handler against its deadline", () => {
     const { deps, records, requests } = engine(150);
     const result = await runHook("postStart", handler, target, deps, { notAfter: Date.now() + 50 });
     expect(result).toMatchObject({ outcome: "timedOut", reason: "FailedPostStartHook", container: "web" });
-    expect(requests[0]?.abort.aborted).toBe(true);
+    expect(requests[0]?.signal.aborted).toBe(true);
     await wait(200); // the answer has come by now
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ msg: "hook", level: "warn", outcome: "timedOut" });

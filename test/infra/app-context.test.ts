@@ -10,7 +10,7 @@ const INFRA = resolve(import.meta.dirname, "..", "..", "infra");
 
 /** Runs infra/bin/hookd.ts as the CDK CLI would (context in CDK_CONTEXT_JSON, output in CDK_OUTDIR). */
 async function synthApp(context: Record<string, string>, outdir: string) {
-  return run(process.execPath, [join(INFRA, "..", "bin", "run-ts.mjs"), "bin/hookd.ts"], {
+  return run(process.execPath, ["bin/hookd.ts"], {
     cwd: INFRA,
     timeout: 60_000,
     env: {

@@ -167,7 +167,7 @@ describe("examples/ecs/graceful-stop.sh", () => {
         join(bin, "aws"),
         `#!/bin/sh
 while [ $# -gt 1 ]; do [ "$1" = --payload ] && payload=$2; shift; done
-exec node ${JSON.stringify(join(ROOT, "bin", "run-ts.mjs"))} ${JSON.stringify(join(import.meta.dirname, "invoke-lambda-entry.ts"))} "$payload" "$1"
+exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(import.meta.dirname, "invoke-lambda-entry.ts"))} "$payload" "$1"
 `,
       );
       chmodSync(join(bin, "aws"), 0o755);

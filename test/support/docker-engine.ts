@@ -12,7 +12,8 @@ const SCRIPT = resolve(import.meta.dirname, "../../scripts/test-docker.sh");
  */
 export async function testDockerEngine(action: "start" | "stop", dir?: string): Promise<string> {
   const { stdout } = await run("bash", [SCRIPT, action], {
-    env: { ...process.env, ...(dir !== undefined && { HOOKD_TEST_DOCKER_DIR: dir }) },
+    // An engine in a directory of its own is that engine, whatever DOCKER_HOST says.
+    env: { ...process.env, ...(dir !== undefined && { HOOKD_TEST_DOCKER_DIR: dir, DOCKER_HOST: "" }) },
     timeout: 120_000,
   });
   if (action === "stop") return "";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import type { cloudflareTest } from "@cloudflare/vitest-plugin";
 import type { inject } from "vitest";
 import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
 import type { WorkerBundle } from "./global-setup.ts";

@@ -6,11 +6,11 @@ import {
   LABEL,
   lifecycleFromLabels,
   namedPortsFromLabels,
-} from "../../spec/labels.ts";
-import { NamedPortsSchema, PhaseSchema } from "../../spec/lifecycle.ts";
-import { HookResultSchema } from "../../spec/result.ts";
-import type { RouteModule } from "../app.ts";
+} from "../../schema/labels.ts";
+import { NamedPortsSchema, PhaseSchema } from "../../schema/lifecycle.ts";
+import { HookResultSchema } from "../../schema/result.ts";
 import { readJson } from "../body.ts";
+import type { RouteModule } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 
 export const DockerEventSchema = z.strictObject({

@@ -15,10 +15,10 @@ import {
   logPlan,
   problemsOf,
 } from "../../runtimes/ecs/intake.ts";
-import { errorText } from "../../spec/labels.ts";
-import type { AppDeps, RouteModule } from "../app.ts";
+import { errorText } from "../../schema/labels.ts";
 import { waitUntilOf } from "../background.ts";
 import { readJson } from "../body.ts";
+import type { AppDeps, RouteModule } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 
 export const StopTaskRequestSchema = z.strictObject({

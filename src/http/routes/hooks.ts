@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { runHook } from "../../engine/run-hook.ts";
 import type { EngineDeps } from "../../engine/types.ts";
-import { LifecycleHandlerSchema, NamedPortsSchema, PhaseSchema } from "../../spec/lifecycle.ts";
-import { type HookResult, HookResultSchema } from "../../spec/result.ts";
-import type { RouteModule } from "../app.ts";
+import { LifecycleHandlerSchema, NamedPortsSchema, PhaseSchema } from "../../schema/lifecycle.ts";
+import { type HookResult, HookResultSchema } from "../../schema/result.ts";
 import { readJson } from "../body.ts";
+import type { RouteModule } from "../deps.ts";
 
 export const ContainerRefSchema = z.strictObject({
   id: z.string().min(1).optional(),

@@ -1,10 +1,10 @@
 import { type Env, loadConfig } from "../../config.ts";
-import type { AppDeps } from "../../http/app.ts";
+import type { AppDeps } from "../../http/deps.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
 import { createInProcessBackground } from "./background.ts";
-import { createNodeHttpClient } from "./net-http.ts";
 import { createStdoutLogger } from "./stdout-log.ts";
+import { createNodeHttpClient } from "./undici-http.ts";
 
 export type NodeDeps = AppDeps & {
   background: ReturnType<typeof createInProcessBackground>;

@@ -22,11 +22,11 @@ export interface DockerApi {
 
 export class DockerApiError extends Error {
   override name = "DockerApiError";
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
   }
 }
 

@@ -1,8 +1,7 @@
 import { createServer } from "node:http";
-import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { ApiError, errorPayload } from "../../http/errors.ts";
-import type { Front } from "./hook-front.ts";
 
 export interface Listening {
   url: string;
@@ -15,17 +14,13 @@ export interface Listening {
 const LISTEN_BACKLOG = 8192;
 
 /**
- * Serves a fetch handler (a Hono app's) on Node: the service and the exec agent alike. A `front`
- * may take each connection before Node's http server, and hand it over for what it does not
- * serve (the service's hot path: platform/node/hook-front.ts).
+ * Serves a fetch handler (a Hono app's) on Node with @hono/node-server's request listener: the
+ * service and the exec agent alike. Idle keep-alive connections close after 5 s, a request head
+ * must arrive within 60 s and a whole request within 120 s, and heads are capped at 16 KiB.
  */
 export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: {
-    port: number;
-    host: string;
-    front?: (handOff: (socket: Socket) => void) => Front;
-  },
+  options: { port: number; host: string },
 ): Promise<Listening> {
   const app = getRequestListener(fetch, {
     hostname: options.host,
@@ -39,40 +34,31 @@ export async function listen(
       return Response.json(body, { status });
     },
   });
-  const server = createServer(app);
-  let listener: Server = server;
-  let front: Front | undefined;
-  if (options.front) {
-    front = options.front((socket) => server.emit("connection", socket));
-    listener = createNetServer({ noDelay: true }, front.onConnection);
-    // The http server gets its connections from the front and never listens itself; "listening"
-    // starts its per-connection bookkeeping (the head and request timeouts, closeIdleConnections)
-    // as listen() would.
-    server.emit("listening");
-  }
+  const server = createServer(
+    {
+      keepAliveTimeout: 5_000,
+      headersTimeout: 60_000,
+      requestTimeout: 120_000,
+      maxHeaderSize: 16 * 1024,
+      noDelay: true,
+    },
+    app,
+  );
   await new Promise<void>((resolve, reject) => {
-    listener.once("error", reject);
-    listener.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, resolve);
+    server.once("error", reject);
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, resolve);
   });
-  const addr = listener.address() as AddressInfo;
+  const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
     async close() {
-      // Every connection, the front's and those it handed over, is the listener's until it closes.
-      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
-      front?.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // A keep-alive connection turns idle once its answer is sent: sweep until all are gone.
-      const sweep = () => {
-        if ("closeIdleConnections" in server) server.closeIdleConnections();
-      };
-      sweep();
-      const sweeper = setInterval(sweep, 50);
+      server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       await closed;
       clearInterval(sweeper);
-      // Stops the http server's timers when it never listened itself (its close then reports
-      // that it was not running, which is expected here).
-      if (listener !== server) server.close(() => undefined);
     },
   };
 }

@@ -10,7 +10,7 @@ export function createFetchHttpClient(fetchImpl: typeof fetch = fetch): HttpClie
       const res = await fetchImpl(req.url, {
         method: req.method,
         headers,
-        signal: req.abort.signal,
+        signal: req.signal,
         redirect: "manual",
         ...(req.body !== undefined && { body: req.body }),
       });

@@ -1,5 +1,5 @@
 import type { DockerApi } from "../../platform/node/docker-api.ts";
-import { errorText, LABEL } from "../../spec/labels.ts";
+import { errorText, LABEL } from "../../schema/labels.ts";
 
 /** One container `start` from the engine's event stream. */
 export interface ContainerStartEvent {

@@ -4,7 +4,7 @@ import { createApp } from "../../http/app.ts";
 import { DockerEventAnswerSchema, type DockerEventSchema } from "../../http/routes/docker.ts";
 import { createNodeDeps } from "../../platform/node/deps.ts";
 import type { Logger } from "../../platform/ports.ts";
-import { errorText } from "../../spec/labels.ts";
+import { errorText } from "../../schema/labels.ts";
 
 export type DockerEventBody = z.infer<typeof DockerEventSchema>;
 export type DockerEventAnswer = z.infer<typeof DockerEventAnswerSchema>;

@@ -1,5 +1,5 @@
 import type { Action } from "../../engine/policy.ts";
-import type { HookResult } from "../../spec/result.ts";
+import type { HookResult } from "../../schema/result.ts";
 
 export interface ContainerRef {
   id: string;

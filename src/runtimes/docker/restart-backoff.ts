@@ -7,10 +7,13 @@ import { BACKOFF_RESET_MS, backoffDelayMs } from "../../engine/policy.ts";
 export class RestartBackoff {
   private readonly state = new Map<string, { restarts: number; restartAt: number }>();
 
-  constructor(
-    private readonly initialMs: number,
-    private readonly maxMs: number,
-  ) {}
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+
+  constructor(initialMs: number, maxMs: number) {
+    this.initialMs = initialMs;
+    this.maxMs = maxMs;
+  }
 
   /** The delay before restarting `id` now, counted as one more restart. */
   next(id: string, now: number = Date.now()): { delayMs: number; restart: number } {

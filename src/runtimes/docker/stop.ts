@@ -1,7 +1,7 @@
 import { DEFAULT_GRACE_SECONDS, stopTimeoutSeconds } from "../../engine/policy.ts";
 import type { DockerApi } from "../../platform/node/docker-api.ts";
-import { errorText, gracePeriodFromLabels, LABEL } from "../../spec/labels.ts";
-import type { HookResult } from "../../spec/result.ts";
+import { errorText, gracePeriodFromLabels, LABEL } from "../../schema/labels.ts";
+import type { HookResult } from "../../schema/result.ts";
 import { type DockerContainer, stopContainer } from "./containers.ts";
 import type { DockerEventBody, HookService } from "./hook-service.ts";
 import type { Reporter } from "./report.ts";

@@ -1,6 +1,6 @@
 import { restartPolicyFromDocker, shouldRestart } from "../../engine/policy.ts";
 import type { DockerApi } from "../../platform/node/docker-api.ts";
-import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../spec/labels.ts";
+import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../schema/labels.ts";
 import { LruMap } from "../lru.ts";
 import { type DockerContainer, inspectContainer, startContainer } from "./containers.ts";
 import { abortableDelay, type ContainerStartEvent, containerStarts } from "./events.ts";

@@ -53,16 +53,25 @@ export type EcsApiFor = (region: string | undefined) => EcsApi;
 /** A failed ECS call, after the SDK's retries: what was called, on what, and what ECS said. */
 export class EcsCallError extends Error {
   override name = "EcsCallError";
+  readonly operation: string;
+  readonly subject: string;
+  readonly code: string;
+  readonly attempts: number | undefined;
+
   constructor(
-    readonly operation: string,
-    readonly subject: string,
-    readonly code: string,
+    operation: string,
+    subject: string,
+    code: string,
     message: string,
-    readonly attempts: number | undefined,
+    attempts: number | undefined,
   ) {
     super(
       `ECS ${operation} ${subject}: ${code}: ${message}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ""}`,
     );
+    this.operation = operation;
+    this.subject = subject;
+    this.code = code;
+    this.attempts = attempts;
   }
 }
 

@@ -1,7 +1,7 @@
 import { runHook } from "../../engine/run-hook.ts";
 import type { EngineDeps } from "../../engine/types.ts";
-import { errorText } from "../../spec/labels.ts";
-import type { HookResult } from "../../spec/result.ts";
+import { errorText } from "../../schema/labels.ts";
+import type { HookResult } from "../../schema/result.ts";
 import { type EcsApi, type EcsTaskView, regionOfArn } from "./api.ts";
 import type { EcsDeps } from "./deps.ts";
 import type { TaskHooks } from "./discovery.ts";

@@ -1,12 +1,12 @@
 import { DEFAULT_GRACE_SECONDS } from "../../engine/policy.ts";
-import { describeIssues } from "../../spec/issues.ts";
+import { describeIssues } from "../../schema/issues.ts";
 import {
   gracePeriodFromLabels,
   LABEL,
   lifecycleFromLabels,
   namedPortsFromLabels,
-} from "../../spec/labels.ts";
-import type { Lifecycle, NamedPorts } from "../../spec/lifecycle.ts";
+} from "../../schema/labels.ts";
+import type { Lifecycle, NamedPorts } from "../../schema/lifecycle.ts";
 import { LruMap } from "../lru.ts";
 import type { EcsApi, EcsContainerDefinition, EcsTaskDefinition } from "./api.ts";
 

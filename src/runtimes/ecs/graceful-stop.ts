@@ -1,4 +1,4 @@
-import type { HookResult } from "../../spec/result.ts";
+import type { HookResult } from "../../schema/result.ts";
 import {
   apiForTask,
   type EcsAction,

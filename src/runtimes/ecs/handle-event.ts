@@ -1,6 +1,6 @@
 import { runHook } from "../../engine/run-hook.ts";
-import { type HandlerKind, handlerAction, type Phase } from "../../spec/lifecycle.ts";
-import type { HookResult } from "../../spec/result.ts";
+import { type HandlerKind, handlerAction, type Phase } from "../../schema/lifecycle.ts";
+import type { HookResult } from "../../schema/result.ts";
 import type { EcsTaskContainer, EcsTaskView } from "./api.ts";
 import {
   apiForTask,

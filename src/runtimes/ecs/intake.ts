@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { PhaseSchema } from "../../spec/lifecycle.ts";
-import { HookResultSchema } from "../../spec/result.ts";
+import { PhaseSchema } from "../../schema/lifecycle.ts";
+import { HookResultSchema } from "../../schema/result.ts";
 import type { EcsRunContext } from "./consequences.ts";
 import { readEcsEvent } from "./event.ts";
 import { planTaskEvent, runTaskEventPlan, type TaskEventPlan } from "./handle-event.ts";

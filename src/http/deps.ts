@@ -1,0 +1,26 @@
+import type { Hono } from "hono";
+import type { Config } from "../config.ts";
+import type { EngineDeps } from "../engine/types.ts";
+import type { BackgroundRunner } from "../platform/ports.ts";
+import type { EcsDeps } from "../runtimes/ecs/deps.ts";
+import type { AuthOptions } from "./auth.ts";
+import type { RouteDoc } from "./openapi.ts";
+
+export interface AppDeps {
+  config: Config;
+  engine: EngineDeps;
+  background: BackgroundRunner;
+  auth: AuthOptions["whenUnset"];
+  /** The ECS adapter (ECS API client, task definition cache, run store); the ECS routes answer 503 without it. */
+  ecs?: EcsDeps;
+}
+
+export interface RouteModule {
+  docs: RouteDoc[];
+  register(app: Hono, deps: AppDeps): void;
+}
+
+/** Who may call /v1: the service's tokens, and what happens without one. */
+export function serviceAuth(deps: AppDeps): AuthOptions {
+  return { tokens: deps.config.tokens, whenUnset: deps.auth };
+}
