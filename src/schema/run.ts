@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { PhaseSchema } from "./lifecycle.ts";
+import { HookResultSchema, OutcomeSchema } from "./result.ts";
+
+/** Where a run came from (contract §7). */
+export const RunSourceSchema = z.discriminatedUnion("runtime", [
+  z.object({
+    runtime: z.literal("ecs"),
+    cluster: z.string(),
+    task: z.string(),
+    runtimeId: z.string().optional(),
+    /** The stop's cause for a preStop (ServiceSchedulerInitiated, SpotInterruption, UserInitiated…). */
+    stopCode: z.string().optional(),
+  }),
+  z.object({ runtime: z.literal("docker"), containerId: z.string(), name: z.string() }),
+  z.object({ runtime: z.literal("api") }),
+]);
+export type RunSource = z.infer<typeof RunSourceSchema>;
+
+/** A recorded hook result: the result plus its id (sortable by time), time and source. */
+export const RunSchema = HookResultSchema.extend({
+  id: z.string(),
+  time: z.string(),
+  source: RunSourceSchema,
+});
+export type Run = z.infer<typeof RunSchema>;
+
+/** GET /v1/runs's query (contract §3): unknown values and out-of-range limits are a 400. */
+export const RunQuerySchema = z.strictObject({
+  container: z.string().min(1).optional(),
+  task: z.string().min(1).optional(),
+  phase: PhaseSchema.optional(),
+  outcome: OutcomeSchema.optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).optional(),
+});
+export type RunQuery = z.infer<typeof RunQuerySchema>;
