@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bearerAuth } from "../http/auth.ts";
 import { readJson } from "../http/body.ts";
 import { ApiError, errorResponse } from "../http/errors.ts";
+import type { AgentMetrics } from "../platform/node/prom-metrics.ts";
 import type { Logger } from "../platform/ports.ts";
 import { VERSION } from "../version.ts";
 import { type ExecAnswer, ExecRequestSchema, type Executor } from "./protocol.ts";
@@ -13,6 +14,8 @@ export interface AgentAppOptions {
   /** Execs running at once; more are answered 429 with Retry-After, never queued. */
   maxConcurrent: number;
   log: Logger;
+  /** Counts execs; serves GET /metrics (behind the token, as /v1). */
+  metrics?: AgentMetrics;
 }
 
 /** The agent's HTTP API (contract §4): POST /v1/exec, and GET /healthz without auth. */
@@ -25,15 +28,19 @@ export function createAgentApp(options: AgentAppOptions): Hono {
     errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)),
   );
   app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION, mode: executor.mode, running }));
-  app.use(
-    "/v1/*",
-    bearerAuth({
-      tokens: options.token === undefined ? [] : [options.token],
-      whenUnset: "allow",
-      secret: "HOOKD_AGENT_TOKEN",
-      realm: "hookd-agent",
-    }),
-  );
+  const auth = bearerAuth({
+    tokens: options.token === undefined ? [] : [options.token],
+    whenUnset: "allow",
+    secret: "HOOKD_AGENT_TOKEN",
+    realm: "hookd-agent",
+  });
+  app.use("/v1/*", auth);
+  const { metrics } = options;
+  if (metrics) {
+    app.get("/metrics", auth, async (c) =>
+      c.body(await metrics.scrape.text(), 200, { "content-type": metrics.scrape.contentType }),
+    );
+  }
   app.post("/v1/exec", async (c) => {
     // Taken before any await: it aborts when the caller hangs up, and then the process is killed.
     const gone = c.req.raw.signal;
@@ -52,6 +59,8 @@ export function createAgentApp(options: AgentAppOptions): Hono {
       const started = performance.now();
       const outcome = await executor.run(req, gone);
       const answer: ExecAnswer = { ...outcome, durationMs: Math.round(performance.now() - started) };
+      const result = answer.timedOut ? "timedOut" : answer.exitCode === 0 ? "succeeded" : "failed";
+      metrics?.exec(executor.mode, result, answer.durationMs);
       log.write({
         level: answer.exitCode === 0 && !answer.timedOut ? "info" : "warn",
         msg: "exec",

@@ -1,6 +1,7 @@
 import { isLoopbackName } from "../http/auth.ts";
 import { createDockerApi, DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
 import { listen } from "../platform/node/listen.ts";
+import { createAgentMetrics } from "../platform/node/prom-metrics.ts";
 import { createStdoutLogger } from "../platform/node/stdout-log.ts";
 import type { Logger } from "../platform/ports.ts";
 import { createAgentApp } from "./app.ts";
@@ -49,6 +50,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     token,
     maxConcurrent: options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
     log,
+    metrics: createAgentMetrics(),
   });
   const server = await listen(agent.fetch, options).catch(async (err: unknown) => {
     await executor.close();

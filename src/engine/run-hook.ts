@@ -71,6 +71,7 @@ export async function runHook(
     durationMs: Math.max(0, Math.round(now() - started)),
   };
   deps.log.write({ level: outcome === "succeeded" ? "info" : "warn", msg: "hook", ...result });
+  deps.metrics?.hookRun(result);
   return result;
 }
 

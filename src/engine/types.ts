@@ -1,4 +1,5 @@
 import type { Config } from "../config.ts";
+import type { Metrics } from "../platform/metrics.ts";
 import type { HttpClient, Logger } from "../platform/ports.ts";
 import type { NamedPorts } from "../schema/lifecycle.ts";
 
@@ -17,6 +18,8 @@ export interface EngineDeps {
   log: Logger;
   config: Pick<Config, "agentToken" | "agentUrl" | "defaultTimeoutSeconds" | "denyCidrs">;
   now?: () => number;
+  /** Counts every hook run (none where absent). */
+  metrics?: Metrics | undefined;
 }
 
 /** What one handler kind reports; the dispatcher turns it into a HookResult. */

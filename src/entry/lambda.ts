@@ -36,10 +36,17 @@ async function handleRawEvent(event: EventBridgeEvent) {
   let handled: EventHandled;
   try {
     handled = await handleEcsEventAndWait({ ecs, engine: deps.engine }, event);
+  } catch (err) {
+    deps.metrics?.event("ecs", "failed");
+    throw err;
   } finally {
     await deps.background.drain();
     deps.flushLog();
   }
+  deps.metrics?.event(
+    "ecs",
+    handled.kind === "done" ? (handled.answer.duplicate ? "duplicate" : "handled") : handled.kind,
+  );
   if (handled.kind === "done") return handled.answer;
   if (handled.kind === "ignored") return { ignored: handled.why };
   // A malformed event cannot succeed on a retry: it is logged and answered, not thrown.

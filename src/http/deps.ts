@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import type { Config } from "../config.ts";
 import type { EngineDeps } from "../engine/types.ts";
+import type { MetricsRegistry } from "../platform/metrics.ts";
 import type { BackgroundRunner } from "../platform/ports.ts";
 import type { EcsDeps } from "../runtimes/ecs/deps.ts";
 import type { AuthOptions } from "./auth.ts";
@@ -13,6 +14,11 @@ export interface AppDeps {
   auth: AuthOptions["whenUnset"];
   /** The ECS adapter (ECS API client, task definition cache, run store); the ECS routes answer 503 without it. */
   ecs?: EcsDeps;
+  /**
+   * What the service counts (contract §8); the same object as `engine.metrics`. Without a
+   * `scrape` (Workers), GET /metrics is a 404 that says where to look instead.
+   */
+  metrics?: MetricsRegistry;
 }
 
 export interface RouteModule {

@@ -12,6 +12,7 @@ import { HookResultSchema } from "../../schema/result.ts";
 import { readJson } from "../body.ts";
 import type { RouteModule } from "../deps.ts";
 import { ApiError } from "../errors.ts";
+import { countEvents } from "../event-metrics.ts";
 
 export const DockerEventSchema = z.strictObject({
   phase: PhaseSchema,
@@ -46,6 +47,7 @@ export const dockerRoutes: RouteModule = {
     },
   ],
   register(app, deps) {
+    app.use("/v1/events/docker", countEvents("docker", deps.metrics));
     app.post("/v1/events/docker", async (c) => {
       const event = await readJson(c, DockerEventSchema);
       const { labels } = event.container;

@@ -20,6 +20,7 @@ import { waitUntilOf } from "../background.ts";
 import { readJson } from "../body.ts";
 import type { AppDeps, RouteModule } from "../deps.ts";
 import { ApiError } from "../errors.ts";
+import { countEvents } from "../event-metrics.ts";
 
 export const StopTaskRequestSchema = z.strictObject({
   cluster: z.string().min(1),
@@ -90,6 +91,7 @@ export const ecsRoutes: RouteModule = {
     },
   ],
   register(app, deps) {
+    app.use("/v1/events/ecs", countEvents("ecs", deps.metrics));
     app.post("/v1/events/ecs", async (c) => {
       const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine };
       const value = await readJson(c, z.unknown(), "the event");

@@ -3,6 +3,7 @@ import type { AppDeps } from "../../http/deps.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
 import { createInProcessBackground } from "./background.ts";
+import { createPromMetrics } from "./prom-metrics.ts";
 import { createStdoutLogger } from "./stdout-log.ts";
 import { createNodeHttpClient } from "./undici-http.ts";
 
@@ -19,9 +20,11 @@ export function createNodeDeps(env: Env = process.env): NodeDeps {
   const http = createNodeHttpClient({ denyCidrs: config.denyCidrs });
   const log = createStdoutLogger();
   const background = createInProcessBackground();
+  const metrics = createPromMetrics();
   return {
     config,
-    engine: { http, log, config },
+    engine: { http, log, config, metrics },
+    metrics,
     background,
     auth: "allow",
     ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node")) }),
