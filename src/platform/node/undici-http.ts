@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher, request } from "undici";
 import { type Cidr, DeniedAddressError, deniedBy } from "../../engine/cidr.ts";
 import { decodeCut } from "../../engine/output.ts";
 import type { HttpClient, HttpRequest, HttpResponse } from "../ports.ts";
@@ -34,13 +34,25 @@ export function createNodeHttpClient(options: { denyCidrs: readonly Cidr[] }): H
   });
   return {
     async request(req: HttpRequest): Promise<HttpResponse> {
-      const res = await request(req.url, {
-        dispatcher: agent,
-        method: req.method,
-        headers: req.headers.flat(),
-        signal: req.signal,
-        ...(req.body !== undefined && { body: req.body }),
-      });
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(req.url, {
+          dispatcher: agent,
+          method: req.method,
+          headers: req.headers.flat(),
+          signal: req.signal,
+          ...(req.body !== undefined && { body: req.body }),
+        });
+      } catch (err) {
+        throw clearError(err);
+      }
+      const coding = unframedCoding(res.headers["transfer-encoding"]);
+      if (coding !== undefined) {
+        res.body.destroy();
+        throw new Error(
+          `unsupported Transfer-Encoding ${JSON.stringify(coding)}: only chunked is read (as Go's client, the kubelet's), and this body would run until the server closes the connection`,
+        );
+      }
       const { text, truncated } = await readCapped(res.body, req.maxBodyBytes);
       return {
         status: res.statusCode,
@@ -54,6 +66,31 @@ export function createNodeHttpClient(options: { denyCidrs: readonly Cidr[] }): H
     },
     close: () => agent.close(),
   };
+}
+
+/**
+ * A Transfer-Encoding whose last coding is not chunked (such as "identity"): undici then reads the
+ * body until the server closes, which a keep-alive server never does, and the hook would wait for
+ * its deadline. Go's client refuses such an answer at once; so does hookd.
+ */
+function unframedCoding(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header.join(", ") : header;
+  const last = value.split(",").at(-1)?.trim().toLowerCase();
+  return last === "chunked" ? undefined : value;
+}
+
+/**
+ * undici refuses a status under 100 (000, 099) with an assertion, whose message is its source
+ * code: say it as its parser says everything else it refuses.
+ */
+function clearError(err: unknown): unknown {
+  if (!(err instanceof Error) || (err as { code?: unknown }).code !== "ERR_ASSERTION") return err;
+  const check = /assert\((.+)\)/.exec(err.message)?.[1];
+  const what = check?.includes("statusCode")
+    ? "status code under 100"
+    : `failed check ${check ?? err.message}`;
+  return new Error(`Response does not match the HTTP/1.1 protocol (${what})`, { cause: err });
 }
 
 /** Reads at most `max` bytes of the body, then destroys it (its connection is not reused). */
