@@ -14,7 +14,7 @@ import { contextList, contextString } from "../lib/settings.ts";
 //   vpcId, subnetIds, securityGroupIds   where the Lambda function runs (comma-separated lists)
 //   agentUrl, agentTokenSecret           HOOKD_AGENT_URL and the secret holding HOOKD_AGENT_TOKEN (Lambda)
 //   timeoutSeconds   the Lambda function's timeout (default 300)
-//   lambdaRuntime    e.g. nodejs22.x (default nodejs20.x)
+//   lambdaRuntime    a Node.js Lambda runtime of Node 24 or newer (default nodejs24.x)
 const app = new App();
 const ctx = (name: string) => contextString(app.node, name);
 const shape = ctx("shape") ?? "both";
@@ -54,9 +54,11 @@ if (shape !== "api-destination") {
     throw new Error(`context timeoutSeconds="${timeoutSeconds}": expected whole seconds, 1 to 900`);
   }
   const lambdaRuntime = ctx("lambdaRuntime");
-  if (lambdaRuntime !== undefined && !/^nodejs[0-9]+\.x$/.test(lambdaRuntime)) {
+  // The bundle targets Node 24 syntax, and hookd's engines field asks for Node 24 or newer.
+  const runtimeMajor = /^nodejs([0-9]+)\.x$/.exec(lambdaRuntime ?? "")?.[1];
+  if (lambdaRuntime !== undefined && (runtimeMajor === undefined || Number(runtimeMajor) < 24)) {
     throw new Error(
-      `context lambdaRuntime="${lambdaRuntime}": expected a Node.js runtime such as nodejs22.x`,
+      `context lambdaRuntime="${lambdaRuntime}": expected a Node.js runtime of Node 24 or newer, such as nodejs24.x`,
     );
   }
   new HookdLambdaStack(app, "HookdEcsLambda", {

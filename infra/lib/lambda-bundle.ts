@@ -42,7 +42,7 @@ function esbuildLambdaEntry(entry: string, outfile: string): void {
       outfile,
       bundle: true,
       platform: "node",
-      target: "node20",
+      target: "node24",
       format: "esm",
       minify: true,
       sourcemap: true,

@@ -49,8 +49,8 @@ export interface HookdLambdaStackProps extends StackProps {
    */
   readonly timeout?: Duration;
   /**
-   * Default Node.js 20, the version hookd is tested on. AWS deprecated nodejs20.x on 2026-04-30
-   * and disables creating such functions on 2027-02-01: pass NODEJS_22_X or NODEJS_24_X there.
+   * Default Node.js 24, the version hookd is tested on (and needs: it is the oldest that
+   * hookd's engines field allows).
    */
   readonly runtime?: lambda.Runtime;
   /** Pre-built code whose handler is `index.handler`; default: the entry bundled by esbuild at synth. */
@@ -79,7 +79,7 @@ export class HookdLambdaStack extends Stack {
     const logGroup = new logs.LogGroup(this, "Logs", { retention: logs.RetentionDays.ONE_MONTH });
     this.function = new lambda.Function(this, "Function", {
       description: "hookd: lifecycle hooks for ECS tasks",
-      runtime: props.runtime ?? lambda.Runtime.NODEJS_20_X,
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: LAMBDA_HANDLER,
       code: props.code ?? bundleLambdaEntry(),

@@ -71,7 +71,7 @@ function openRefusal(from: RequestOrigin, secret: string): string | undefined {
 /**
  * Why a request may not pass, as the error that answers it, or undefined when it may: a valid
  * bearer token, or none configured and allowed — and then not from a web page (`openRefusal`).
- * The one rule of every /v1 route and of the Node service's front door.
+ * The one rule of every /v1 route.
  */
 export function bearerRefusal(
   authorization: string | undefined,

@@ -27,9 +27,9 @@ describe("Lambda stack", () => {
   const queue = onlyResource(template, "AWS::SQS::Queue").logicalId;
   const rule = onlyResource(template, "AWS::Events::Rule").logicalId;
 
-  it("runs the Lambda entry on Node.js 20 with a timeout sized for hooks", () => {
+  it("runs the Lambda entry on Node.js 24 with a timeout sized for hooks", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {
-      Runtime: "nodejs20.x",
+      Runtime: "nodejs24.x",
       Handler: "index.handler",
       Architectures: ["arm64"],
       MemorySize: 512,
@@ -122,10 +122,11 @@ describe("Lambda stack settings", () => {
       agentUrl: "http://{ip}:9700",
       agentTokenSecret: "hookd/agent-token",
       timeout: Duration.minutes(4),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      // A newer runtime than the default, as `-c lambdaRuntime=nodejs26.x` makes it.
+      runtime: new lambda.Runtime("nodejs26.x", lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true }),
     });
     template.hasResourceProperties("AWS::Lambda::Function", {
-      Runtime: "nodejs22.x",
+      Runtime: "nodejs26.x",
       Timeout: 240,
       VpcConfig: { SubnetIds: ["subnet-a", "subnet-b"], SecurityGroupIds: ["sg-hooks"] },
       Environment: {
