@@ -1,4 +1,5 @@
 import { Webhook } from "standardwebhooks";
+import type { DeliveryOutcome } from "../platform/metrics.ts";
 import type { Logger } from "../platform/ports.ts";
 import type { Run } from "../schema/run.ts";
 import type { OutboxEntry, Store } from "./port.ts";
@@ -15,8 +16,6 @@ const LEASE_MS = SEND_TIMEOUT_MS + 15_000; // at least the longest attempt
 const BATCH = 50;
 /** A 410 means the receiver is gone for good: noted in the store so that every instance stops. */
 const goneKey = (url: string) => `results-url-gone ${url}`;
-
-export type DeliveryOutcome = "delivered" | "failed" | "gone" | "expired";
 
 export interface ResultsDeliveryOptions {
   store: Store;
@@ -118,7 +117,7 @@ export function createResultsDelivery(options: ResultsDeliveryOptions): ResultsD
       why,
       retryAt: new Date(dueAt).toISOString(),
     });
-    outcome("failed");
+    outcome("retry");
   }
 
   async function flushOnce(): Promise<void> {

@@ -1,8 +1,9 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import type { DeliveryOutcome } from "../../src/platform/metrics.ts";
 import type { Run } from "../../src/schema/run.ts";
-import { createResultsDelivery, type DeliveryOutcome, RETRY_DELAYS_MS } from "../../src/store/delivery.ts";
+import { createResultsDelivery, RETRY_DELAYS_MS } from "../../src/store/delivery.ts";
 import { createMemoryStore } from "../../src/store/memory.ts";
 import { newRunId } from "../../src/store/port.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
@@ -124,7 +125,7 @@ describe("results delivery (Standard Webhooks)", () => {
     advance(RETRY_DELAYS_MS[1] as number);
     await delivery.flush();
     expect(rx.received).toHaveLength(3);
-    expect(outcomes).toEqual(["failed", "failed", "delivered"]);
+    expect(outcomes).toEqual(["retry", "retry", "delivered"]);
     // The same id every time, signed anew for each attempt's timestamp.
     expect(new Set(rx.received.map((r) => r.headers["webhook-id"])).size).toBe(1);
     expect(rx.received.every(verify)).toBe(true);
@@ -151,7 +152,7 @@ describe("results delivery (Standard Webhooks)", () => {
     await delivery.flush();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(rx.received).toHaveLength(1);
-    expect(outcomes).toEqual(["failed"]);
+    expect(outcomes).toEqual(["retry"]);
     expect(await store.outbox.size()).toBe(1);
     expect(logs.some((l) => /no answer within 0.3s/.test(String(l.why)))).toBe(true);
   });
