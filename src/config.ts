@@ -1,4 +1,5 @@
 import { type Cidr, parseCidrList } from "./engine/cidr.ts";
+import { type HostList, parseHostList } from "./engine/host-list.ts";
 
 /** The settings of contract §6, read from process.env on Node or the Worker's bindings. */
 export interface Config {
@@ -10,6 +11,10 @@ export interface Config {
   backoffInitialMs: number;
   backoffMaxMs: number;
   denyCidrs: Cidr[];
+  /** Hosts a label's httpGet.host may name besides the container's IP (HOOKD_ALLOW_HOSTS). */
+  allowHosts: HostList;
+  /** Hosts a hookd.agent-url label may name besides the container's IP (HOOKD_AGENT_HOSTS). */
+  agentHosts: HostList;
 }
 
 export type Env = Record<string, unknown>;
@@ -18,7 +23,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const DEFAULT_DENY_CIDRS = "169.254.0.0/16,fe80::/10";
+export const DEFAULT_DENY_CIDRS = "169.254.0.0/16,fe80::/10,fd00:ec2::254/128";
 
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
@@ -41,6 +46,11 @@ export function loadConfig(env: Env): Config {
     str("HOOKD_DENY_CIDRS") ?? (env.HOOKD_DENY_CIDRS === "" ? "" : DEFAULT_DENY_CIDRS),
   );
   for (const e of deny.errors) problems.push(`HOOKD_DENY_CIDRS: ${e}`);
+  const hosts = (name: string): HostList => {
+    const list = parseHostList(str(name) ?? "");
+    for (const e of list.errors) problems.push(`${name}: ${e}`);
+    return list.hosts;
+  };
   const config: Config = {
     tokens: (str("HOOKD_TOKEN") ?? "")
       .split(",")
@@ -53,6 +63,8 @@ export function loadConfig(env: Env): Config {
     backoffInitialMs: int("HOOKD_BACKOFF_INITIAL_MS", 10_000, 0, 86_400_000),
     backoffMaxMs: int("HOOKD_BACKOFF_MAX_MS", 300_000, 0, 86_400_000),
     denyCidrs: deny.cidrs,
+    allowHosts: hosts("HOOKD_ALLOW_HOSTS"),
+    agentHosts: hosts("HOOKD_AGENT_HOSTS"),
   };
   if (problems.length > 0) throw new ConfigError(`bad settings: ${problems.join("; ")}`);
   return config;

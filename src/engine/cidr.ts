@@ -82,24 +82,33 @@ export function parseCidrList(text: string): { cidrs: Cidr[]; errors: string[] }
 /** The CIDR that holds `ip`, if any. IPv4-mapped IPv6 addresses are checked as IPv4. */
 export function deniedBy(ip: string, cidrs: readonly Cidr[]): Cidr | undefined {
   const bytes = parseIp(ip);
-  return bytes ? deniedAddress(bytes, cidrs) : undefined;
+  return bytes ? cidrHolding(bytes, cidrs) : undefined;
 }
 
-/** As `deniedBy`, for an address already parsed. */
-export function deniedAddress(address: Uint8Array, cidrs: readonly Cidr[]): Cidr | undefined {
-  let bytes = address;
-  if (
-    bytes.length === 16 &&
-    bytes.subarray(0, 10).every((b) => b === 0) &&
-    bytes[10] === 0xff &&
-    bytes[11] === 0xff
-  ) {
-    bytes = bytes.subarray(12);
-  }
+/** The CIDR of the list that holds an address already parsed (`deniedBy` parses it). */
+export function cidrHolding(address: Uint8Array, cidrs: readonly Cidr[]): Cidr | undefined {
+  const bytes = unmapped(address);
   for (const cidr of cidrs) {
     if (cidr.bytes.length === bytes.length && prefixMatches(bytes, cidr.bytes, cidr.prefix)) return cidr;
   }
   return undefined;
+}
+
+/** An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it reaches. */
+export function unmapped(bytes: Uint8Array): Uint8Array {
+  const mapped =
+    bytes.length === 16 &&
+    bytes.subarray(0, 10).every((b) => b === 0) &&
+    bytes[10] === 0xff &&
+    bytes[11] === 0xff;
+  return mapped ? bytes.subarray(12) : bytes;
+}
+
+/** Two spellings of one address (IPv4-mapped IPv6 counts as its IPv4 address). */
+export function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
+  const x = unmapped(a);
+  const y = unmapped(b);
+  return x.length === y.length && x.every((byte, i) => byte === y[i]);
 }
 
 function prefixMatches(a: Uint8Array, b: Uint8Array, prefix: number): boolean {

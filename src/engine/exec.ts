@@ -2,6 +2,7 @@ import { z } from "zod";
 import { errorText } from "../schema/labels.ts";
 import type { ExecAction } from "../schema/lifecycle.ts";
 import { capUtf8 } from "./output.ts";
+import { checkReach } from "./trust.ts";
 import { type HandlerContext, type HandlerOutcome, HookError, OUTPUT_LIMIT_BYTES } from "./types.ts";
 
 /** The agent's answer (contract §4). */
@@ -32,8 +33,16 @@ export async function runExec(action: ExecAction, ctx: HandlerContext): Promise<
   const what = `exec ${JSON.stringify(action.command)} in ${where}`;
   ctx.describe.what = what;
   const base = agentBaseUrl(ctx);
-  const url = `${base.replace(/\/+$/, "")}/v1/exec`;
+  const url = agentExecUrl(base, what);
   ctx.describe.what = `${what} (agent ${base})`;
+  // HOOKD_AGENT_URL is the operator's; the target's own URL is held to what its source may reach.
+  if (ctx.target.agentUrl !== undefined) {
+    try {
+      checkReach(url, "agent", ctx.target, ctx.deps.config);
+    } catch (err) {
+      throw new HookError(`${what}: agent ${base} ${errorText(err)}`);
+    }
+  }
   const headers: Array<[string, string]> = [["content-type", "application/json"]];
   if (ctx.deps.config.agentToken) headers.push(["authorization", `Bearer ${ctx.deps.config.agentToken}`]);
   const now = ctx.deps.now ?? Date.now;
@@ -79,6 +88,15 @@ export async function runExec(action: ExecAction, ctx: HandlerContext): Promise<
   const code =
     typeof answer.exitCode === "number" ? `exit code ${answer.exitCode}` : "no exit code came back";
   return { ok: false, message: `${what}: ${code}`, ...common };
+}
+
+/** Parsed once: the host checked is the host the request goes to. */
+function agentExecUrl(base: string, what: string): URL {
+  try {
+    return new URL(`${base.replace(/\/+$/, "")}/v1/exec`);
+  } catch {
+    throw new HookError(`${what}: agent URL ${JSON.stringify(base)} is not a valid URL`);
+  }
 }
 
 function agentErrorText(body: string): string {

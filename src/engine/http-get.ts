@@ -1,8 +1,9 @@
 import { errorText } from "../schema/labels.ts";
 import { type HttpGetAction, type NamedPorts, NOT_IN_HOST } from "../schema/lifecycle.ts";
 import { VERSION } from "../version.ts";
-import { DeniedAddressError, deniedAddress, parseIp } from "./cidr.ts";
+import { cidrHolding, DeniedAddressError, parseIp } from "./cidr.ts";
 import { capUtf8 } from "./output.ts";
+import { checkReach } from "./trust.ts";
 import { type HandlerContext, type HandlerOutcome, HookError, OUTPUT_LIMIT_BYTES } from "./types.ts";
 
 const MAX_REDIRECTS = 10;
@@ -78,7 +79,7 @@ function checkDenied(url: URL, ctx: HandlerContext): void {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const address = parseIp(host);
   if (!address) return; // a name: the HTTP client checks what it resolves to
-  const cidr = deniedAddress(address, ctx.deps.config.denyCidrs);
+  const cidr = cidrHolding(address, ctx.deps.config.denyCidrs);
   if (cidr) throw new DeniedAddressError(host, host, cidr);
 }
 
@@ -103,6 +104,7 @@ export async function runHttpGet(action: HttpGetAction, ctx: HandlerContext): Pr
     let res: Awaited<ReturnType<typeof ctx.deps.http.request>>;
     try {
       checkDenied(url, ctx);
+      checkReach(url, "httpGet", ctx.target, ctx.deps.config);
       res = await ctx.deps.http.request({
         method: "GET",
         url,

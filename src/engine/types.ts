@@ -3,20 +3,31 @@ import type { Metrics } from "../platform/metrics.ts";
 import type { HttpClient, Logger } from "../platform/ports.ts";
 import type { NamedPorts } from "../schema/lifecycle.ts";
 
+/**
+ * Who wrote the hook: `labels` (a container label or a task definition: whoever deploys a
+ * container) or `operator` (hookd's settings, or a caller of /v1/hooks/run holding the token).
+ * Labels may aim only at their own container unless the settings allow more (contract §1).
+ */
+export type SpecSource = "labels" | "operator";
+
 /** What a hook runs against: a container as the runtime adapter sees it. */
 export interface HookTarget {
+  specFrom: SpecSource;
   id?: string | undefined;
   name?: string | undefined;
   ip?: string | undefined;
   ports?: NamedPorts | undefined;
-  /** The agent's base URL for exec handlers; `{ip}` is replaced by the container's IP. */
+  /** The agent's base URL for exec handlers (written by `specFrom`); `{ip}` is replaced by the container's IP. */
   agentUrl?: string | undefined;
 }
 
 export interface EngineDeps {
   http: HttpClient;
   log: Logger;
-  config: Pick<Config, "agentToken" | "agentUrl" | "defaultTimeoutSeconds" | "denyCidrs">;
+  config: Pick<
+    Config,
+    "agentToken" | "agentUrl" | "defaultTimeoutSeconds" | "denyCidrs" | "allowHosts" | "agentHosts"
+  >;
   now?: () => number;
   /** Counts every hook run (none where absent). */
   metrics?: Metrics | undefined;

@@ -27,7 +27,14 @@ function scripted(
         log(record);
       },
     },
-    config: { agentToken: undefined, agentUrl: undefined, defaultTimeoutSeconds: 30, denyCidrs: [] },
+    config: {
+      agentToken: undefined,
+      agentUrl: undefined,
+      defaultTimeoutSeconds: 30,
+      denyCidrs: [],
+      allowHosts: { names: [], cidrs: [] },
+      agentHosts: { names: [], cidrs: [] },
+    },
   };
   return { deps, records, requests };
 }
@@ -46,7 +53,7 @@ function engine(ms: number, log?: (record: Record<string, unknown>) => void) {
 }
 
 const handler = { httpGet: { port: 8080, path: "/ready" } };
-const target = { name: "web", ip: "127.0.0.1" };
+const target = { specFrom: "operator", name: "web", ip: "127.0.0.1" } as const;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("runHook: the handler against its deadline", () => {
@@ -144,7 +151,12 @@ describe("httpGet through runHook: the HTTPS answered in plain HTTP", () => {
 
 describe("httpGet through runHook: what it sends where, and what it reports", () => {
   const get = (httpGet: Record<string, unknown>, deps: EngineDeps, ip = "127.0.0.1") =>
-    runHook("postStart", { httpGet: { port: 8080, ...httpGet } } as never, { name: "web", ip }, deps);
+    runHook(
+      "postStart",
+      { httpGet: { port: 8080, ...httpGet } } as never,
+      { specFrom: "operator", name: "web", ip },
+      deps,
+    );
 
   it("refuses a host or container IP that would change the URL's port or path, and sends nothing", async () => {
     const { deps, requests } = scripted(() => Promise.resolve(ok("")));
@@ -226,7 +238,12 @@ describe("exec through runHook: the agent's URL and output", () => {
   it("brackets an IPv6 container IP once, whether or not it came bracketed", async () => {
     for (const ip of ["fd00::1", "[fd00::1]"]) {
       const { deps, requests } = execDeps(JSON.stringify({ exitCode: 0, output: "" }));
-      const r = await runHook("postStart", { exec: { command: ["true"] } }, { name: "web", ip }, deps);
+      const r = await runHook(
+        "postStart",
+        { exec: { command: ["true"] } },
+        { specFrom: "operator", name: "web", ip },
+        deps,
+      );
       expect(r.outcome).toBe("succeeded");
       expect(String(requests[0]?.url)).toBe("http://[fd00::1]:9000/v1/exec");
     }
@@ -237,7 +254,7 @@ describe("exec through runHook: the agent's URL and output", () => {
     const r = await runHook(
       "postStart",
       { exec: { command: ["x"] } },
-      { name: "web", ip: "127.0.0.1" },
+      { specFrom: "operator", name: "web", ip: "127.0.0.1" },
       deps,
     );
     expect(new TextEncoder().encode(r.output ?? "").length).toBe(10 * 1024);

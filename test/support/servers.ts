@@ -6,24 +6,35 @@ export interface TestTarget {
   url: string;
   port: number;
   requests: IncomingMessage[];
+  /** TCP connections accepted, requests or not: 0 shows that nothing reached the server. */
+  connections(): number;
   close(): Promise<void>;
 }
 
-/** A real HTTP server on 127.0.0.1 that records what it was sent. */
+/**
+ * A real HTTP server that records what it was sent, on 127.0.0.1 or another loopback address
+ * (Linux routes all of 127.0.0.0/8 to lo: 127.0.0.2 plays "another host").
+ */
 export async function startTarget(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
+  host = "127.0.0.1",
 ): Promise<TestTarget> {
   const requests: IncomingMessage[] = [];
+  let connections = 0;
   const server: Server = createServer((req, res) => {
     requests.push(req);
     handler(req, res);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  server.on("connection", () => {
+    connections += 1;
+  });
+  await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     port,
     requests,
+    connections: () => connections,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -65,6 +65,7 @@ export const dockerRoutes: RouteModule = {
         event.phase,
         handler,
         {
+          specFrom: "labels",
           id: event.container.id,
           name: event.container.name,
           ip: event.container.ip,

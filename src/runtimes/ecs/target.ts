@@ -24,6 +24,7 @@ export function hookTarget(
   hooks: ContainerHooks,
 ): HookTarget {
   return {
+    specFrom: "labels",
     id: container.runtimeId,
     name: container.name,
     ip: containerIp(task, container),
