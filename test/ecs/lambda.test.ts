@@ -117,6 +117,30 @@ describe("Lambda entry", () => {
     expect(fake.callsOf("StopTask").map((c) => c.body.task)).toEqual([event.detail.taskArn]);
   });
 
+  it("refuses a raw event's label aimed at another host (127.0.0.2) without connecting to it", async () => {
+    const other = await startTarget((_req, res) => res.writeHead(200).end(), "127.0.0.2");
+    try {
+      const otherArn = "arn:aws:ecs:us-west-2:111122223333:task-definition/sample-fargate:3";
+      fake.putTaskDefinition(otherArn, [
+        {
+          name: "FargateApp",
+          dockerLabels: lifecycleLabel({ postStart: { httpGet: { host: "127.0.0.2", port: other.port } } }),
+        },
+      ]);
+      const event = runningEvent((d) => {
+        d.taskDefinitionArn = otherArn;
+      });
+      fake.putTask(taskOf(event));
+      expect(await lambda.handler(event, context)).toMatchObject({
+        results: [{ outcome: "failed", message: expect.stringContaining("HOOKD_ALLOW_HOSTS") }],
+        actions: [{ type: "StopTask", ok: true }],
+      });
+      expect(other.connections()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("ignores other raw events and answers a malformed one without throwing", async () => {
     const other = { ...fixture("task-running-fargate"), "detail-type": "ECS Deployment State Change" };
     expect(await lambda.handler(other, context)).toEqual({ ignored: expect.stringContaining("Deployment") });
