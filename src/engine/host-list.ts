@@ -10,7 +10,8 @@ export interface HostList {
   cidrs: Cidr[];
 }
 
-const NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.?$/i;
+/** Letters, digits, hyphens and (as Docker and Compose names have them) underscores, dot-separated. */
+const NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/i;
 
 export function parseHostList(text: string): { hosts: HostList; errors: string[] } {
   const hosts: HostList = { names: [], cidrs: [] };
