@@ -1,9 +1,13 @@
 import {
   CfnOutput,
   Duration,
+  aws_dynamodb as dynamodb,
   aws_ec2 as ec2,
+  aws_events as events,
+  aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
+  RemovalPolicy,
   SecretValue,
   Stack,
   type StackProps,
@@ -67,6 +71,8 @@ export interface HookdLambdaStackProps extends StackProps {
 export class HookdLambdaStack extends Stack {
   readonly taskEvents: EcsTaskEvents;
   readonly function: lambda.Function;
+  /** HOOKD_STORE: claims, runs and the results outbox, shared by every invocation. */
+  readonly table: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: HookdLambdaStackProps) {
     super(scope, id, props);
@@ -77,6 +83,7 @@ export class HookdLambdaStack extends Stack {
     });
     const maxEventAge = props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE;
     const logGroup = new logs.LogGroup(this, "Logs", { retention: logs.RetentionDays.ONE_MONTH });
+    this.table = this.storeTable();
     this.function = new lambda.Function(this, "Function", {
       description: "hookd: lifecycle hooks for ECS tasks",
       runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
@@ -96,6 +103,8 @@ export class HookdLambdaStack extends Stack {
     for (const statement of ecsTaskPolicyStatements(this, clusterArn)) {
       this.function.addToRolePolicy(statement);
     }
+    this.function.addToRolePolicy(this.storeStatement());
+    this.flushSchedule();
     // These retries cover delivery to Lambda (throttling, service errors), not the function's errors.
     this.taskEvents.rule.addTarget(
       new targets.LambdaFunction(this.function, this.taskEvents.targetOptions(4, maxEventAge)),
@@ -109,11 +118,15 @@ export class HookdLambdaStack extends Stack {
       new CfnOutput(this, "FunctionUrl", { value: url.url });
     }
     new CfnOutput(this, "FunctionName", { value: this.function.functionName });
+    new CfnOutput(this, "TableName", { value: this.table.tableName });
     new CfnOutput(this, "LogGroupName", { value: logGroup.logGroupName });
   }
 
   private functionEnvironment(props: HookdLambdaStackProps): Record<string, string> {
-    const env: Record<string, string> = { NODE_OPTIONS: "--enable-source-maps" };
+    const env: Record<string, string> = {
+      NODE_OPTIONS: "--enable-source-maps",
+      HOOKD_STORE: `dynamodb:${this.table.tableName}`,
+    };
     if (props.agentUrl !== undefined) env.HOOKD_AGENT_URL = props.agentUrl;
     // Dynamic references, resolved by CloudFormation at deploy time: the values are visible to
     // whoever may read the function's configuration (lambda:GetFunctionConfiguration).
@@ -124,6 +137,57 @@ export class HookdLambdaStack extends Stack {
       env.HOOKD_TOKEN = SecretValue.secretsManager(props.tokenSecret).unsafeUnwrap();
     }
     return env;
+  }
+
+  /**
+   * The store's table (src/store/dynamodb.ts): string keys pk and sk, on-demand, TTL on
+   * expiresAt, point-in-time recovery (35 days). Kept when the stack is deleted: it holds the
+   * run history.
+   */
+  private storeTable(): dynamodb.Table {
+    return new dynamodb.Table(this, "Store", {
+      partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
+      sortKey: { name: "sk", type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: "expiresAt",
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** The calls the store makes, on its table only: no Scan, no CreateTable, no other table. */
+  private storeStatement(): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid: "HookdStoreTable",
+      actions: [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:Query",
+      ],
+      resources: [this.table.tableArn],
+    });
+  }
+
+  /**
+   * Every minute, `{"hookd":"flush-outbox"}`: a Lambda function has no timer between
+   * invocations, so results whose delivery failed are retried from here (contract §7).
+   */
+  private flushSchedule(): void {
+    const rule = new events.Rule(this, "FlushOutbox", {
+      description: "hookd: deliver the results waiting in the outbox",
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+    });
+    // A missed minute is made up by the next one: no retries, nothing to the dead-letter queue.
+    rule.addTarget(
+      new targets.LambdaFunction(this.function, {
+        event: events.RuleTargetInput.fromObject({ hookd: "flush-outbox" }),
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(1),
+      }),
+    );
   }
 
   private placement(vpc: HookdVpcPlacement | undefined): Partial<lambda.FunctionProps> {

@@ -3,6 +3,7 @@ import { createApp } from "../http/app.ts";
 import { createNodeDeps } from "../platform/node/deps.ts";
 import { type EventHandled, handleEcsEventAndWait } from "../runtimes/ecs/intake.ts";
 import { specIssues } from "../schema/issues.ts";
+import { type FlushReport, flushOutbox } from "../store/flush.ts";
 
 // Lambda freezes the process after the answer: background work is awaited before returning.
 const deps = createNodeDeps(process.env);
@@ -24,6 +25,37 @@ export interface EventBridgeEvent {
 
 function isEventBridgeEvent(event: unknown): event is EventBridgeEvent {
   return typeof event === "object" && event !== null && "detail-type" in event && "source" in event;
+}
+
+/** What the CDK app's one-minute schedule sends: deliver the results waiting in the outbox. */
+export const FLUSH_OUTBOX_EVENT = { hookd: "flush-outbox" } as const;
+
+function isFlushEvent(event: unknown): event is typeof FLUSH_OUTBOX_EVENT {
+  return (
+    typeof event === "object" &&
+    event !== null &&
+    "hookd" in event &&
+    event.hookd === FLUSH_OUTBOX_EVENT.hookd
+  );
+}
+
+/**
+ * Never throws: a failed flush is logged and the next minute's tries again (a throw would send
+ * the schedule's event to the dead-letter queue meant for ECS events).
+ */
+async function handleFlush(): Promise<FlushReport | { error: string }> {
+  try {
+    // The store is wired into the Lambda's deps by the store selection (issue 13).
+    const report = await flushOutbox(undefined);
+    deps.engine.log.write({ level: "info", msg: "results outbox flushed", ...report });
+    return report;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.engine.log.write({ level: "error", msg: "results outbox flush failed", error: message });
+    return { error: message };
+  } finally {
+    deps.flushLog();
+  }
 }
 
 /**
@@ -55,7 +87,11 @@ async function handleRawEvent(event: EventBridgeEvent) {
   return { error: { code: "invalid_request", message: "the event is invalid", issues } };
 }
 
-export const handler = async (event: HttpEvent | EventBridgeEvent, context: LambdaContext) => {
+export const handler = async (
+  event: HttpEvent | EventBridgeEvent | typeof FLUSH_OUTBOX_EVENT,
+  context: LambdaContext,
+) => {
+  if (isFlushEvent(event)) return handleFlush();
   if (isEventBridgeEvent(event)) return handleRawEvent(event);
   const answer = await httpHandler(event, context);
   await deps.background.drain();

@@ -25,7 +25,10 @@ describe("Lambda stack", () => {
   const { template } = synth({ clusterArn: CLUSTER, code: PREBUILT });
   const fn = onlyResource(template, "AWS::Lambda::Function").logicalId;
   const queue = onlyResource(template, "AWS::SQS::Queue").logicalId;
-  const rule = onlyResource(template, "AWS::Events::Rule").logicalId;
+  const table = onlyResource(template, "AWS::DynamoDB::Table").logicalId;
+  const rules = Object.entries(template.findResources("AWS::Events::Rule"));
+  const rule = rules.find(([, r]) => r.Properties.EventPattern !== undefined)?.[0] ?? "no ECS rule";
+  const flush = rules.find(([, r]) => r.Properties.ScheduleExpression !== undefined)?.[0] ?? "no schedule";
 
   it("runs the Lambda entry on Node.js 24 with a timeout sized for hooks", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {
@@ -34,7 +37,12 @@ describe("Lambda stack", () => {
       Architectures: ["arm64"],
       MemorySize: 512,
       Timeout: 300,
-      Environment: { Variables: { NODE_OPTIONS: "--enable-source-maps" } },
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: "--enable-source-maps",
+          HOOKD_STORE: { "Fn::Join": ["", ["dynamodb:", { Ref: table }]] },
+        },
+      },
       DeadLetterConfig: { TargetArn: { "Fn::GetAtt": [queue, "Arn"] } },
     });
     template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
@@ -66,11 +74,53 @@ describe("Lambda stack", () => {
       Principal: "events.amazonaws.com",
       SourceArn: { "Fn::GetAtt": [rule, "Arn"] },
     });
-    template.resourceCountIs("AWS::Lambda::Permission", 1);
+    template.resourceCountIs("AWS::Lambda::Permission", 2);
     template.resourceCountIs("AWS::Lambda::Url", 0);
   });
 
-  it("may read task definitions, describe and stop the cluster's tasks, and write to its queue: nothing else", () => {
+  it("keeps its state in one on-demand table with TTL and point-in-time recovery, kept on delete", () => {
+    template.hasResource("AWS::DynamoDB::Table", {
+      Properties: {
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+        TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+    });
+    template.hasOutput("TableName", { Value: { Ref: table } });
+  });
+
+  it("flushes the results outbox every minute with an event the entry knows, never to the queue", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 minute)",
+      State: "ENABLED",
+      Targets: [
+        {
+          Id: "Target0",
+          Arn: { "Fn::GetAtt": [fn, "Arn"] },
+          Input: JSON.stringify({ hookd: "flush-outbox" }),
+          RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 },
+        },
+      ],
+    });
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      FunctionName: { "Fn::GetAtt": [fn, "Arn"] },
+      Principal: "events.amazonaws.com",
+      SourceArn: { "Fn::GetAtt": [flush, "Arn"] },
+    });
+  });
+
+  it("may read task definitions, describe and stop the cluster's tasks, write to its queue, use its table: nothing else", () => {
     const policies = Object.values(template.findResources("AWS::IAM::Policy"));
     expect(policies).toHaveLength(1);
     expect(policies[0]?.Properties.PolicyDocument).toEqual({
@@ -84,6 +134,19 @@ describe("Lambda stack", () => {
           Action: ["ecs:DescribeTasks", "ecs:StopTask"],
           Resource: "arn:aws:ecs:eu-west-1:111122223333:task/prod/*",
           Condition: { ArnEquals: { "ecs:cluster": CLUSTER } },
+        },
+        {
+          Sid: "HookdStoreTable",
+          Effect: "Allow",
+          Action: [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:Query",
+          ],
+          Resource: { "Fn::GetAtt": [table, "Arn"] },
         },
       ],
     });
@@ -132,6 +195,7 @@ describe("Lambda stack settings", () => {
       Environment: {
         Variables: {
           NODE_OPTIONS: "--enable-source-maps",
+          HOOKD_STORE: Match.anyValue(),
           HOOKD_AGENT_URL: "http://{ip}:9700",
           HOOKD_AGENT_TOKEN: "{{resolve:secretsmanager:hookd/agent-token:SecretString:::}}",
         },
@@ -150,7 +214,7 @@ describe("Lambda stack settings", () => {
   it("has no HOOKD_TOKEN and no URL by default: only the rule invokes it", () => {
     const { template } = synth({ clusterArn: CLUSTER, code: PREBUILT });
     const fn = Object.values(template.findResources("AWS::Lambda::Function"))[0];
-    expect(Object.keys(fn?.Properties.Environment.Variables ?? {})).toEqual(["NODE_OPTIONS"]);
+    expect(Object.keys(fn?.Properties.Environment.Variables ?? {})).toEqual(["NODE_OPTIONS", "HOOKD_STORE"]);
     template.resourceCountIs("AWS::Lambda::Url", 0);
   });
 
@@ -206,16 +270,20 @@ describe("Lambda stack settings", () => {
       env: { PATH: process.env.PATH ?? "", AWS_REGION: "eu-west-1" },
       timeout: 20_000,
     });
-    const [healthz, ignored] = JSON.parse(stdout) as [unknown, unknown];
+    // The answers are the last line: hookd's log lines come before it.
+    const answers = stdout.trimEnd().split("\n").at(-1) ?? "";
+    const [healthz, ignored, flushed] = JSON.parse(answers) as [unknown, unknown, unknown];
     expect(healthz).toMatchObject({ statusCode: 200, body: expect.stringContaining('"status":"ok"') });
     // The rule's direct invocation: a raw EventBridge event, no HTTP, no token.
     expect(ignored).toEqual({ ignored: expect.any(String) });
+    // The schedule's: the outbox flushed (nothing waits in it here).
+    expect(flushed).toEqual({ delivered: 0, retried: 0, dropped: 0 });
   });
 });
 
 /**
  * Calls the bundle's handler with a Function URL request for GET /healthz, then with a raw
- * EventBridge event hookd does not handle, and prints both answers.
+ * EventBridge event hookd does not handle, then with the flush schedule's event, and prints the answers.
  */
 const INVOKE_HEALTHZ = `
 const { handler } = await import(process.argv[1]);
@@ -227,5 +295,7 @@ const event = {
 };
 const ec2 = { version: "0", id: "e1", "detail-type": "EC2 Instance State-change Notification", source: "aws.ec2",
   account: "111122223333", time: "2026-11-27T10:00:00Z", region: "eu-west-1", resources: [], detail: { state: "running" } };
-process.stdout.write(JSON.stringify([await handler(event, {}), await handler(ec2, {})]));
+const flush = { hookd: "flush-outbox" };
+const answers = [await handler(event, {}), await handler(ec2, {}), await handler(flush, {})];
+process.stdout.write(JSON.stringify(answers));
 `;
