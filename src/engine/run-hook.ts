@@ -1,6 +1,6 @@
 import { errorText } from "../schema/labels.ts";
 import { type HandlerAction, handlerAction, type LifecycleHandler, type Phase } from "../schema/lifecycle.ts";
-import type { HookResult } from "../schema/result.ts";
+import type { HookResult, HookSource } from "../schema/result.ts";
 import { runExec } from "./exec.ts";
 import { runHttpGet } from "./http-get.ts";
 import { runSleep } from "./sleep.ts";
@@ -17,6 +17,8 @@ export interface RunHookOptions {
   timeoutSeconds?: number | undefined;
   /** A deadline the caller already has (the grace period left), in epoch ms: the earlier one wins. */
   notAfter?: number | undefined;
+  /** Where the hook runs, as the runtime adapter names it: kept in the result and its log line. */
+  source?: HookSource | undefined;
 }
 
 const REASON = { postStart: "FailedPostStartHook", preStop: "FailedPreStopHook" } as const;
@@ -69,6 +71,7 @@ export async function runHook(
     warnings: out.warnings ?? [],
     startedAt: new Date(started).toISOString(),
     durationMs: Math.max(0, Math.round(now() - started)),
+    ...(options.source && { source: options.source }),
   };
   deps.log.write({ level: outcome === "succeeded" ? "info" : "warn", msg: "hook", ...result });
   deps.metrics?.hookRun(result);

@@ -29,8 +29,14 @@ export type EcsEvent = {
   [key: string]: unknown;
 };
 
-export function fixture(name: "task-running-fargate" | "container-stopped-task-running"): EcsEvent {
-  return JSON.parse(readFileSync(resolve(ECS_FIXTURES, `${name}.json`), "utf8")) as EcsEvent;
+/** Fixtures that live in the repository itself (test/fixtures/ecs, its README says where from). */
+const REPO_FIXTURES = resolve(import.meta.dirname, "../fixtures/ecs");
+
+export function fixture(
+  name: "task-running-fargate" | "container-stopped-task-running" | "task-deactivating-service-scheduler",
+): EcsEvent {
+  const dir = name === "task-deactivating-service-scheduler" ? REPO_FIXTURES : ECS_FIXTURES;
+  return JSON.parse(readFileSync(resolve(dir, `${name}.json`), "utf8")) as EcsEvent;
 }
 
 let serial = 0;
@@ -50,11 +56,27 @@ export function runningEvent(change: (d: EcsEvent["detail"]) => void = () => {})
   return event;
 }
 
-/** The same task, as ECS reports it once asked to stop (SIGTERM already sent). */
+/** The same task, as ECS first reports it once asked to stop: desiredStatus STOPPED, lastStatus still RUNNING. */
 export function stoppingEvent(running: EcsEvent, version = running.detail.version + 1): EcsEvent {
   const event = structuredClone(running);
   event.detail.desiredStatus = "STOPPED";
   event.detail.version = version;
+  return event;
+}
+
+/**
+ * The same task as the DEACTIVATING fixture shows it: a service deployment stops it and its load
+ * balancer drains it (stopCode ServiceSchedulerInitiated), before ECS signals the containers.
+ */
+export function deactivatingEvent(running: EcsEvent, version = running.detail.version + 2): EcsEvent {
+  const event = fixture("task-deactivating-service-scheduler");
+  const d = event.detail;
+  d.taskArn = running.detail.taskArn;
+  d.clusterArn = running.detail.clusterArn;
+  d.taskDefinitionArn = running.detail.taskDefinitionArn;
+  d.containers = structuredClone(running.detail.containers);
+  d.version = version;
+  event.resources = [d.taskArn];
   return event;
 }
 

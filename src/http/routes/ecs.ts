@@ -13,7 +13,7 @@ import {
   handleEcsEventAndWait,
   IgnoredAnswerSchema,
   logPlan,
-  problemsOf,
+  planNotes,
 } from "../../runtimes/ecs/intake.ts";
 import { errorText } from "../../schema/labels.ts";
 import { waitUntilOf } from "../background.ts";
@@ -176,5 +176,5 @@ async function acceptInBackground(
     });
   });
   deps.background.run(running, waitUntilOf(c));
-  return c.json({ accepted: outcome.plan.runs, ...problemsOf(outcome.plan) }, 202);
+  return c.json({ accepted: outcome.plan.runs, ...planNotes(outcome.plan) }, 202);
 }

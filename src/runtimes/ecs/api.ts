@@ -24,8 +24,8 @@ export interface EcsTaskView {
   desiredStatus: string;
   containers: EcsTaskContainer[];
   attachments: EcsAttachment[];
-  /** When ECS began to stop the task, where it says so. */
-  stoppingAt?: string | undefined;
+  /** Why ECS stops the task (ServiceSchedulerInitiated, SpotInterruption, UserInitiated…), once it does. */
+  stopCode?: string | undefined;
 }
 
 export interface EcsTaskContainer {

@@ -149,7 +149,7 @@ function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
           type: a.type,
           details: a.details?.map((d) => ({ name: d.name, value: d.value })),
         })),
-        stoppingAt: t.stoppingAt?.toISOString(),
+        stopCode: t.stopCode,
       };
       return view;
     },

@@ -4,9 +4,9 @@ import { errorText } from "../../schema/labels.ts";
 import type { HookResult } from "../../schema/result.ts";
 import { type EcsApi, type EcsTaskView, regionOfArn } from "./api.ts";
 import type { EcsDeps } from "./deps.ts";
-import type { TaskHooks } from "./discovery.ts";
+import type { ContainerHooks, TaskHooks } from "./discovery.ts";
 import { runKeys } from "./run-store.ts";
-import { hookTarget } from "./target.ts";
+import { hookSource, hookTarget } from "./target.ts";
 
 /** What hookd did to a task, as the answer and the log show it. */
 export interface EcsAction {
@@ -47,8 +47,14 @@ export function preStopContainers(task: EcsTaskView, hooks: TaskHooks) {
   });
 }
 
+/** A preStop's deadline: its own timeoutSeconds, else the container's grace period. */
+export function preStopTimeoutSeconds(h: ContainerHooks): number {
+  return h.lifecycle.preStop?.timeoutSeconds ?? h.graceSeconds;
+}
+
 /**
- * Every preStop of the task in parallel, each within its container's grace period from now.
+ * Every preStop of the task in parallel before hookd's own StopTask: each within its deadline,
+ * and within its container's grace period from now, which the stop that follows shares.
  * `always`: run even if hookd already ran it (an explicit stop request); the run is recorded either way.
  */
 export async function runPreStops(
@@ -60,11 +66,14 @@ export async function runPreStops(
   const start = (ctx.engine.now ?? Date.now)();
   const runs = await Promise.all(
     preStopContainers(task, hooks).map(async ({ container, hooks: h }) => {
-      const claimed = await ctx.ecs.runs.claim(runKeys.preStop(task.taskArn, container.name));
+      const stop = runKeys.containerStop(task.taskArn, container.name, container.runtimeId);
+      const claimed = await ctx.ecs.runs.claim(stop);
       const handler = h.lifecycle.preStop;
       if ((!claimed && !always) || !handler) return undefined;
       return runHook("preStop", handler, hookTarget(task, container, h), ctx.engine, {
+        timeoutSeconds: preStopTimeoutSeconds(h),
         notAfter: start + h.graceSeconds * 1000,
+        source: hookSource(task, container),
       });
     }),
   );

@@ -10,9 +10,6 @@ import type { Lifecycle, NamedPorts } from "../../schema/lifecycle.ts";
 import { LruMap } from "../lru.ts";
 import type { EcsApi, EcsContainerDefinition, EcsTaskDefinition } from "./api.ts";
 
-/** ECS's default time between SIGTERM and SIGKILL when a container definition sets no stopTimeout. */
-export const ECS_DEFAULT_STOP_TIMEOUT_SECONDS = 30;
-
 /** The hooks of one container definition, read from its dockerLabels. */
 export interface ContainerHooks {
   name: string;
@@ -20,10 +17,8 @@ export interface ContainerHooks {
   /** portMappings[].name, then the hookd.ports label (which wins on a clash). */
   ports: NamedPorts;
   agentUrl: string | undefined;
-  /** The budget of preStop before StopTask: the grace label, else stopTimeout, else 30. */
+  /** The grace period: the grace label, else stopTimeout (ECS's own SIGTERM-to-SIGKILL time), else 30. */
   graceSeconds: number;
-  /** ECS's own time from SIGTERM to SIGKILL: preStop after ECS began the stop has this much. */
-  stopTimeoutSeconds: number;
 }
 
 export interface TaskHooks {
@@ -60,14 +55,12 @@ function containerHooks(c: EcsContainerDefinition): ContainerHooks | { problem: 
   for (const p of c.portMappings) {
     if (p.name && p.containerPort !== undefined) mapped[p.name] = p.containerPort;
   }
-  const stopTimeoutSeconds = c.stopTimeout ?? ECS_DEFAULT_STOP_TIMEOUT_SECONDS;
   return {
     name: c.name,
     lifecycle: lifecycle.value,
     ports: { ...mapped, ...ports.value },
     agentUrl: labels[LABEL.agentUrl],
     graceSeconds: grace.value ?? c.stopTimeout ?? DEFAULT_GRACE_SECONDS,
-    stopTimeoutSeconds,
   };
 }
 

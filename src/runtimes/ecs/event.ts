@@ -35,7 +35,7 @@ export const TaskStateChangeDetailSchema = z.looseObject({
   version: z.number().int().min(0),
   containers: z.array(EventContainerSchema),
   attachments: z.array(AttachmentSchema).optional(),
-  stoppingAt: z.string().optional(),
+  stopCode: z.string().min(1).optional(),
 });
 
 const EnvelopeSchema = z.looseObject({
@@ -78,7 +78,7 @@ export function readEcsEvent(value: unknown): ReadEvent {
       desiredStatus: d.desiredStatus,
       containers: d.containers,
       attachments: d.attachments ?? [],
-      stoppingAt: d.stoppingAt,
+      stopCode: d.stopCode,
     },
   };
 }

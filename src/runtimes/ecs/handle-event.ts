@@ -7,11 +7,12 @@ import {
   type EcsAction,
   type EcsRunContext,
   preStopContainers,
+  preStopTimeoutSeconds,
   stopAfterFailedPostStart,
 } from "./consequences.ts";
-import type { ContainerHooks, TaskHooks } from "./discovery.ts";
+import type { TaskHooks } from "./discovery.ts";
 import { runKeys } from "./run-store.ts";
-import { hookTarget } from "./target.ts";
+import { hookSource, hookTarget } from "./target.ts";
 
 /** A hook run hookd has committed to, as the 202 answer lists it. */
 export interface PlannedRun {
@@ -22,12 +23,19 @@ export interface PlannedRun {
   runtimeId?: string;
 }
 
+/** A hook hookd will not run for this event, and why: the answer and the log say so. */
+export interface SkippedRun extends PlannedRun {
+  reason: string;
+}
+
 export interface TaskEventPlan {
   task: EcsTaskView;
   version: number;
   /** Undefined where the event could not lead to a hook, so the task definition was not needed. */
   hooks: TaskHooks | undefined;
   runs: PlannedRun[];
+  /** preStop hooks that came too late: ECS had already signalled the containers. */
+  skipped: SkippedRun[];
   /** Containers whose hookd labels are invalid: nothing runs for them. */
   problems: TaskHooks["problems"];
 }
@@ -39,13 +47,37 @@ export interface TaskEventOutcome {
   actions: EcsAction[];
 }
 
-const isStopping = (task: EcsTaskView) => task.desiredStatus === "STOPPED" && task.lastStatus === "RUNNING";
-const isStartable = (task: EcsTaskView) =>
-  task.desiredStatus === "RUNNING" && task.containers.some((c) => c.lastStatus === "RUNNING");
+/**
+ * Where a task stands in its stop. ECS signals the containers when the task enters STOPPING.
+ * Before that — RUNNING with desiredStatus STOPPED, then DEACTIVATING while a load balancer
+ * drains the task — preStop still runs first (for a stop without a drain, ECS signals at once
+ * and preStop races the signal). From STOPPING on, a preStop would only follow SIGTERM.
+ */
+type StopStage = "notStopping" | "beforeSignal" | "signalled";
+
+const BEFORE_SIGNAL = new Set(["RUNNING", "DEACTIVATING"]);
+const SIGNALLED = new Set(["STOPPING", "DEPROVISIONING", "STOPPED", "DELETED"]);
+
+function stopStage(task: EcsTaskView): StopStage {
+  if (task.desiredStatus !== "STOPPED") return "notStopping";
+  if (BEFORE_SIGNAL.has(task.lastStatus)) return "beforeSignal";
+  return SIGNALLED.has(task.lastStatus) ? "signalled" : "notStopping";
+}
+
+const hasRunningContainer = (task: EcsTaskView) => task.containers.some((c) => c.lastStatus === "RUNNING");
+const isStartable = (task: EcsTaskView) => task.desiredStatus === "RUNNING" && hasRunningContainer(task);
+
+/** Whether the event can run a hook, or must say that one is skipped: only then is ECS asked. */
+function mayConcernHooks(task: EcsTaskView): boolean {
+  const stage = stopStage(task);
+  return (
+    isStartable(task) || stage === "beforeSignal" || (stage === "signalled" && hasRunningContainer(task))
+  );
+}
 
 /**
  * Decides what an event runs and records it in the run store, so that a duplicate (same task
- * and detail.version) or a second event about the same container start runs nothing again.
+ * and detail.version) or a second event about the same container start or stop runs nothing again.
  * Throws an EcsCallError when DescribeTaskDefinition fails; the event is then forgotten, so a
  * redelivery is handled in full.
  */
@@ -59,8 +91,8 @@ export async function planTaskEvent(
   if (!(await runs.claim(eventKey))) {
     return { duplicate: `task ${task.taskArn} version ${version} was already handled` };
   }
-  if (!isStartable(task) && !isStopping(task)) {
-    return { plan: { task, version, hooks: undefined, runs: [], problems: [] } };
+  if (!mayConcernHooks(task)) {
+    return { plan: { task, version, hooks: undefined, runs: [], skipped: [], problems: [] } };
   }
   let hooks: TaskHooks;
   try {
@@ -69,26 +101,46 @@ export async function planTaskEvent(
     await runs.release(eventKey);
     throw err;
   }
+  const plan: TaskEventPlan = { task, version, hooks, runs: [], skipped: [], problems: hooks.problems };
+  if (task.desiredStatus === "RUNNING") plan.runs = await planStarts(ctx, task, hooks);
+  else await planStops(ctx, plan, hooks);
+  return { plan };
+}
+
+/** postStart of every container that is RUNNING, once per container start. */
+async function planStarts(ctx: EcsRunContext, task: EcsTaskView, hooks: TaskHooks): Promise<PlannedRun[]> {
   const planned: PlannedRun[] = [];
-  if (task.desiredStatus === "RUNNING") {
-    for (const c of task.containers) {
-      const handler = hooks.containers.get(c.name)?.lifecycle.postStart;
-      if (c.lastStatus !== "RUNNING" || !handler) continue;
-      // Without a runtimeId (not reported yet), a start is known by task and container name alone.
-      const started = c.runtimeId ?? "unknown-runtime";
-      if (await runs.claim(runKeys.postStart(task.taskArn, c.name, started))) {
-        planned.push(run("postStart", c, handlerAction(handler).kind, task));
-      }
-    }
-  } else if (isStopping(task)) {
-    for (const { container, hooks: h } of preStopContainers(task, hooks)) {
-      const handler = h.lifecycle.preStop;
-      if (handler && (await runs.claim(runKeys.preStop(task.taskArn, container.name)))) {
-        planned.push(run("preStop", container, handlerAction(handler).kind, task));
-      }
+  for (const c of task.containers) {
+    const handler = hooks.containers.get(c.name)?.lifecycle.postStart;
+    if (c.lastStatus !== "RUNNING" || !handler) continue;
+    if (await ctx.ecs.runs.claim(runKeys.postStart(task.taskArn, c.name, c.runtimeId))) {
+      planned.push(run("postStart", c, handlerAction(handler).kind, task));
     }
   }
-  return { plan: { task, version, hooks, runs: planned, problems: hooks.problems } };
+  return planned;
+}
+
+/**
+ * preStop of every running container, once per container stop: the first event of the stop
+ * decides. Before the signal it runs; once ECS has signalled, it is skipped, and the stop is
+ * still recorded, so that a late event of the same stop (EventBridge does not keep order) does
+ * not run it after SIGTERM either.
+ */
+async function planStops(ctx: EcsRunContext, plan: TaskEventPlan, hooks: TaskHooks): Promise<void> {
+  const { task } = plan;
+  const stage = stopStage(task);
+  for (const { container, hooks: h } of preStopContainers(task, hooks)) {
+    const handler = h.lifecycle.preStop;
+    const stop = runKeys.containerStop(task.taskArn, container.name, container.runtimeId);
+    if (!handler || !(await ctx.ecs.runs.claim(stop))) continue;
+    const planned = run("preStop", container, handlerAction(handler).kind, task);
+    if (stage === "beforeSignal") plan.runs.push(planned);
+    else plan.skipped.push({ ...planned, reason: tooLate(task) });
+  }
+}
+
+function tooLate(task: EcsTaskView): string {
+  return `the task is already ${task.lastStatus}: ECS has sent the stop signal, and preStop runs before it or not at all (hookd got no earlier event of this stop)`;
 }
 
 function run(phase: Phase, c: EcsTaskContainer, handler: HandlerKind, task: EcsTaskView): PlannedRun {
@@ -105,31 +157,22 @@ function run(phase: Phase, c: EcsTaskContainer, handler: HandlerKind, task: EcsT
 export async function runTaskEventPlan(ctx: EcsRunContext, plan: TaskEventPlan): Promise<TaskEventOutcome> {
   const { task, hooks } = plan;
   if (!hooks || plan.runs.length === 0) return { results: [], actions: [] };
-  const now = ctx.engine.now ?? Date.now;
-  const received = now();
   const results = await Promise.all(
     plan.runs.map((r) => {
       const container = task.containers.find((c) => c.name === r.container);
       const h = hooks.containers.get(r.container);
       const handler = h?.lifecycle[r.phase];
       if (!container || !h || !handler) throw new Error(`planned ${r.phase} of ${r.container} has no hook`);
-      const notAfter = r.phase === "preStop" ? stoppingDeadline(task, h, received) : undefined;
-      return runHook(r.phase, handler, hookTarget(task, container, h), ctx.engine, { notAfter });
+      // As the kubelet bounds it: a preStop's own deadline, else the grace period. ECS does not wait for it.
+      const timeoutSeconds = r.phase === "preStop" ? preStopTimeoutSeconds(h) : undefined;
+      return runHook(r.phase, handler, hookTarget(task, container, h), ctx.engine, {
+        timeoutSeconds,
+        source: hookSource(task, container),
+      });
     }),
   );
   const failed = results.find((r) => r.phase === "postStart" && r.outcome !== "succeeded");
   if (!failed) return { results, actions: [] };
   const after = await stopAfterFailedPostStart(ctx, task, hooks, failed);
   return { results: [...results, ...after.results], actions: [after.action] };
-}
-
-/**
- * ECS sent SIGTERM when it began to stop the task and sends SIGKILL stopTimeout later: preStop
- * gets what is left of that, counted from stoppingAt where the event has a plausible one.
- */
-export function stoppingDeadline(task: EcsTaskView, h: ContainerHooks, now: number): number {
-  const budgetMs = h.stopTimeoutSeconds * 1000;
-  const since = task.stoppingAt ? Date.parse(task.stoppingAt) : Number.NaN;
-  const elapsed = now - since;
-  return Number.isFinite(elapsed) && elapsed >= 0 && elapsed < budgetMs ? since + budgetMs : now + budgetMs;
 }

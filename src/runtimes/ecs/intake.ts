@@ -24,8 +24,12 @@ export const EcsActionSchema = z.object({
 
 const ProblemsSchema = z.array(z.object({ container: z.string(), message: z.string() }));
 
+/** preStop hooks not run because ECS had already signalled the containers, each with why. */
+const SkippedSchema = z.array(PlannedRunSchema.extend({ reason: z.string() }));
+
 export const AcceptedAnswerSchema = z.object({
   accepted: z.array(PlannedRunSchema),
+  skipped: SkippedSchema.optional(),
   duplicate: z.string().optional(),
   pending: z.string().optional(),
   problems: ProblemsSchema.optional(),
@@ -34,6 +38,7 @@ export const AcceptedAnswerSchema = z.object({
 export const DoneAnswerSchema = z.object({
   results: z.array(HookResultSchema),
   actions: z.array(EcsActionSchema),
+  skipped: SkippedSchema.optional(),
   duplicate: z.string().optional(),
   problems: ProblemsSchema.optional(),
 });
@@ -46,8 +51,15 @@ export type EventHandled =
   | { kind: "invalid"; error: z.ZodError }
   | { kind: "done"; answer: DoneAnswer };
 
-export function problemsOf(plan: TaskEventPlan): { problems?: TaskEventPlan["problems"] } {
-  return plan.problems.length > 0 ? { problems: plan.problems } : {};
+/** What the answer says besides the runs: skipped hooks and invalid labels, where there are any. */
+export function planNotes(plan: TaskEventPlan): {
+  skipped?: TaskEventPlan["skipped"];
+  problems?: TaskEventPlan["problems"];
+} {
+  return {
+    ...(plan.skipped.length > 0 && { skipped: plan.skipped }),
+    ...(plan.problems.length > 0 && { problems: plan.problems }),
+  };
 }
 
 /** One line per event acted on, so that what hookd decided can be traced to the event. */
@@ -62,8 +74,21 @@ export function logPlan(ctx: EcsRunContext, plan: TaskEventPlan): void {
     version: plan.version,
     desiredStatus: plan.task.desiredStatus,
     lastStatus: plan.task.lastStatus,
+    ...(plan.task.stopCode !== undefined && { stopCode: plan.task.stopCode }),
     planned: plan.runs.map((r) => `${r.phase} ${r.container}`),
   });
+  for (const s of plan.skipped) {
+    ctx.engine.log.write({
+      level: "warn",
+      msg: "ecs preStop skipped",
+      task: s.task,
+      container: s.container,
+      runtimeId: s.runtimeId,
+      lastStatus: plan.task.lastStatus,
+      stopCode: plan.task.stopCode,
+      reason: s.reason,
+    });
+  }
 }
 
 /**
@@ -79,5 +104,5 @@ export async function handleEcsEventAndWait(ctx: EcsRunContext, value: unknown):
   }
   logPlan(ctx, planned.plan);
   const outcome = await runTaskEventPlan(ctx, planned.plan);
-  return { kind: "done", answer: { ...outcome, ...problemsOf(planned.plan) } };
+  return { kind: "done", answer: { ...outcome, ...planNotes(planned.plan) } };
 }

@@ -32,10 +32,18 @@ export function createMemoryRunStore(capacity = DEFAULT_RUN_STORE_CAPACITY): Run
   };
 }
 
-/** The keys hookd records: one per event, per container start and per container stop. */
+/** Stands in for a runtimeId that ECS has not reported (yet): the container is then known by name alone. */
+export const UNKNOWN_RUNTIME_ID = "unknown-runtime";
+
+/**
+ * The keys hookd records: one per event, per container start and per container stop. A stop is
+ * one container run ending (task, container, runtimeId), whichever of its events — RUNNING with
+ * desiredStatus STOPPED, DEACTIVATING, STOPPING — or the graceful stop route gets there first.
+ */
 export const runKeys = {
   event: (taskArn: string, version: number) => `event ${taskArn} v${version}`,
-  postStart: (taskArn: string, container: string, runtimeId: string) =>
-    `postStart ${taskArn} ${container} ${runtimeId}`,
-  preStop: (taskArn: string, container: string) => `preStop ${taskArn} ${container}`,
+  postStart: (taskArn: string, container: string, runtimeId: string | undefined) =>
+    `postStart ${taskArn} ${container} ${runtimeId ?? UNKNOWN_RUNTIME_ID}`,
+  containerStop: (taskArn: string, container: string, runtimeId: string | undefined) =>
+    `stop ${taskArn} ${container} ${runtimeId ?? UNKNOWN_RUNTIME_ID}`,
 };

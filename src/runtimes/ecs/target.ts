@@ -1,4 +1,5 @@
 import type { HookTarget } from "../../engine/types.ts";
+import type { HookSource } from "../../schema/result.ts";
 import type { EcsTaskContainer, EcsTaskView } from "./api.ts";
 import type { ContainerHooks } from "./discovery.ts";
 
@@ -30,5 +31,16 @@ export function hookTarget(
     ip: containerIp(task, container),
     ports: hooks.ports,
     agentUrl: hooks.agentUrl,
+  };
+}
+
+/** The run's source (contract §7), with the stop's cause where ECS is stopping the task. */
+export function hookSource(task: EcsTaskView, container: EcsTaskContainer): HookSource {
+  return {
+    runtime: "ecs",
+    cluster: task.clusterArn,
+    task: task.taskArn,
+    ...(container.runtimeId !== undefined && { runtimeId: container.runtimeId }),
+    ...(task.stopCode !== undefined && { stopCode: task.stopCode }),
   };
 }
