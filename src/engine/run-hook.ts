@@ -1,6 +1,6 @@
 import { errorText } from "../schema/labels.ts";
 import { type HandlerAction, handlerAction, type LifecycleHandler, type Phase } from "../schema/lifecycle.ts";
-import type { HookResult, HookSource } from "../schema/result.ts";
+import type { HookResult, RunSource } from "../schema/result.ts";
 import { runExec } from "./exec.ts";
 import { runHttpGet } from "./http-get.ts";
 import { runSleep } from "./sleep.ts";
@@ -18,7 +18,7 @@ export interface RunHookOptions {
   /** A deadline the caller already has (the grace period left), in epoch ms: the earlier one wins. */
   notAfter?: number | undefined;
   /** Where the hook runs, as the runtime adapter names it: kept in the result and its log line. */
-  source?: HookSource | undefined;
+  source?: RunSource | undefined;
 }
 
 const REASON = { postStart: "FailedPostStartHook", preStop: "FailedPreStopHook" } as const;

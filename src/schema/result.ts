@@ -5,18 +5,22 @@ export const OutcomeSchema = z.enum(["succeeded", "failed", "timedOut"]);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
 /**
- * Where a hook ran, as the ECS adapter names it (contract §7's Run `source`). `stopCode` is the
- * cause of the stop a preStop belongs to, as the event gives it (detail.stopCode):
- * ServiceSchedulerInitiated, SpotInterruption, UserInitiated…
+ * Where a hook ran (contract §7's Run `source`). For ECS, `stopCode` is the cause of the stop a
+ * preStop belongs to, as the event gives it (detail.stopCode).
  */
-export const HookSourceSchema = z.object({
-  runtime: z.literal("ecs"),
-  cluster: z.string(),
-  task: z.string(),
-  runtimeId: z.string().optional(),
-  stopCode: z.string().optional(),
-});
-export type HookSource = z.infer<typeof HookSourceSchema>;
+export const RunSourceSchema = z.discriminatedUnion("runtime", [
+  z.object({
+    runtime: z.literal("ecs"),
+    cluster: z.string(),
+    task: z.string(),
+    runtimeId: z.string().optional(),
+    /** The stop's cause for a preStop (ServiceSchedulerInitiated, SpotInterruption, UserInitiated…). */
+    stopCode: z.string().optional(),
+  }),
+  z.object({ runtime: z.literal("docker"), containerId: z.string(), name: z.string() }),
+  z.object({ runtime: z.literal("api") }),
+]);
+export type RunSource = z.infer<typeof RunSourceSchema>;
 
 export const HookResultSchema = z.object({
   phase: PhaseSchema,
@@ -31,6 +35,7 @@ export const HookResultSchema = z.object({
   warnings: z.array(z.string()),
   startedAt: z.string(),
   durationMs: z.number().int(),
-  source: HookSourceSchema.optional(),
+  /** Set where the runtime adapter names it (the ECS adapter); a recorded Run always has one. */
+  source: RunSourceSchema.optional(),
 });
 export type HookResult = z.infer<typeof HookResultSchema>;

@@ -1,21 +1,9 @@
 import { z } from "zod";
 import { PhaseSchema } from "./lifecycle.ts";
-import { HookResultSchema, OutcomeSchema } from "./result.ts";
+import { HookResultSchema, OutcomeSchema, type RunSource, RunSourceSchema } from "./result.ts";
 
-/** Where a run came from (contract §7). */
-export const RunSourceSchema = z.discriminatedUnion("runtime", [
-  z.object({
-    runtime: z.literal("ecs"),
-    cluster: z.string(),
-    task: z.string(),
-    runtimeId: z.string().optional(),
-    /** The stop's cause for a preStop (ServiceSchedulerInitiated, SpotInterruption, UserInitiated…). */
-    stopCode: z.string().optional(),
-  }),
-  z.object({ runtime: z.literal("docker"), containerId: z.string(), name: z.string() }),
-  z.object({ runtime: z.literal("api") }),
-]);
-export type RunSource = z.infer<typeof RunSourceSchema>;
+/** Where a run came from (contract §7): defined with the result, which carries it where known. */
+export { type RunSource, RunSourceSchema };
 
 /** A recorded hook result: the result plus its id (sortable by time), time and source. */
 export const RunSchema = HookResultSchema.extend({

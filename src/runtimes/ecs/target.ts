@@ -1,5 +1,5 @@
 import type { HookTarget } from "../../engine/types.ts";
-import type { HookSource } from "../../schema/result.ts";
+import type { RunSource } from "../../schema/result.ts";
 import type { EcsTaskContainer, EcsTaskView } from "./api.ts";
 import type { ContainerHooks } from "./discovery.ts";
 
@@ -35,7 +35,7 @@ export function hookTarget(
 }
 
 /** The run's source (contract §7), with the stop's cause where ECS is stopping the task. */
-export function hookSource(task: EcsTaskView, container: EcsTaskContainer): HookSource {
+export function hookSource(task: EcsTaskView, container: EcsTaskContainer): RunSource {
   return {
     runtime: "ecs",
     cluster: task.clusterArn,
