@@ -13,6 +13,7 @@ import { contextList, contextString } from "../lib/settings.ts";
 //   functionUrl      true: a public Function URL guarded by HOOKD_TOKEN (Lambda; needs tokenSecret)
 //   vpcId, subnetIds, securityGroupIds   where the Lambda function runs (comma-separated lists)
 //   agentUrl, agentTokenSecret           HOOKD_AGENT_URL and the secret holding HOOKD_AGENT_TOKEN (Lambda)
+//   allowHosts, agentHosts               HOOKD_ALLOW_HOSTS and HOOKD_AGENT_HOSTS (Lambda)
 //   timeoutSeconds   the Lambda function's timeout (default 300)
 //   lambdaRuntime    a Node.js Lambda runtime of Node 24 or newer (default nodejs24.x)
 const app = new App();
@@ -49,6 +50,8 @@ if (shape !== "api-destination") {
   }
   const agentUrl = ctx("agentUrl");
   const agentTokenSecret = ctx("agentTokenSecret");
+  const allowHosts = ctx("allowHosts");
+  const agentHosts = ctx("agentHosts");
   const timeoutSeconds = ctx("timeoutSeconds");
   if (timeoutSeconds !== undefined && !/^[1-9][0-9]*$/.test(timeoutSeconds)) {
     throw new Error(`context timeoutSeconds="${timeoutSeconds}": expected whole seconds, 1 to 900`);
@@ -70,6 +73,8 @@ if (shape !== "api-destination") {
       : { vpc: { vpcId, subnetIds, ...(securityGroupIds === undefined ? {} : { securityGroupIds }) } }),
     ...(agentUrl === undefined ? {} : { agentUrl }),
     ...(agentTokenSecret === undefined ? {} : { agentTokenSecret }),
+    ...(allowHosts === undefined ? {} : { allowHosts }),
+    ...(agentHosts === undefined ? {} : { agentHosts }),
     ...(tokenSecret === undefined ? {} : { tokenSecret }),
     ...(ctx("functionUrl") === "true" ? { functionUrl: true } : {}),
     ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(Number(timeoutSeconds)) }),

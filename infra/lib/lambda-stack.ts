@@ -38,6 +38,13 @@ export interface HookdLambdaStackProps extends StackProps {
   readonly vpc?: HookdVpcPlacement;
   /** HOOKD_AGENT_URL for exec handlers, e.g. `http://{ip}:9700`. */
   readonly agentUrl?: string;
+  /**
+   * HOOKD_ALLOW_HOSTS and HOOKD_AGENT_HOSTS: host names and CIDRs (comma-separated) that a task
+   * definition's labels may aim hooks at besides the task's own IP. Each opens a door to every
+   * task definition writer: GETs from inside the VPC, and the agent token (docs/ecs.md).
+   */
+  readonly allowHosts?: string;
+  readonly agentHosts?: string;
   /** Name or ARN of a Secrets Manager secret holding HOOKD_AGENT_TOKEN. */
   readonly agentTokenSecret?: string;
   /**
@@ -128,6 +135,8 @@ export class HookdLambdaStack extends Stack {
       HOOKD_STORE: `dynamodb:${this.table.tableName}`,
     };
     if (props.agentUrl !== undefined) env.HOOKD_AGENT_URL = props.agentUrl;
+    if (props.allowHosts !== undefined) env.HOOKD_ALLOW_HOSTS = props.allowHosts;
+    if (props.agentHosts !== undefined) env.HOOKD_AGENT_HOSTS = props.agentHosts;
     // Dynamic references, resolved by CloudFormation at deploy time: the values are visible to
     // whoever may read the function's configuration (lambda:GetFunctionConfiguration).
     if (props.agentTokenSecret !== undefined) {

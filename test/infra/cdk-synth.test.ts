@@ -34,6 +34,10 @@ describe("cdk synth (the aws-cdk CLI, offline)", () => {
         "clusterArn=arn:aws:ecs:eu-west-1:111122223333:cluster/prod",
         "--context",
         "hookdUrl=https://hookd.example.workers.dev",
+        "--context",
+        "allowHosts=10.0.5.0/24,hooks.internal",
+        "--context",
+        "agentHosts=10.0.6.0/24",
       ],
       {
         cwd: INFRA,
@@ -57,6 +61,8 @@ describe("cdk synth (the aws-cdk CLI, offline)", () => {
     expect(stacks.sort()).toEqual(["HookdEcsApiDestination", "HookdEcsLambda"]);
 
     const lambdaTemplate = readFileSync(join(outdir, "HookdEcsLambda.template.json"), "utf8");
+    expect(lambdaTemplate).toContain('"HOOKD_ALLOW_HOSTS": "10.0.5.0/24,hooks.internal"');
+    expect(lambdaTemplate).toContain('"HOOKD_AGENT_HOSTS": "10.0.6.0/24"');
     const assetHash = lambdaTemplate.match(/"([0-9a-f]{64})\.zip"/)?.[1];
     expect(existsSync(join(outdir, `asset.${assetHash}`, "index.mjs"))).toBe(true);
     expect(readdirSync(outdir).filter((f) => f.startsWith("asset."))).toHaveLength(1);

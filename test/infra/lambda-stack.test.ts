@@ -184,6 +184,8 @@ describe("Lambda stack settings", () => {
       vpc: { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], securityGroupIds: ["sg-hooks"] },
       agentUrl: "http://{ip}:9700",
       agentTokenSecret: "hookd/agent-token",
+      allowHosts: "10.0.5.0/24",
+      agentHosts: "agents.internal",
       timeout: Duration.minutes(4),
       // A newer runtime than the default, as `-c lambdaRuntime=nodejs26.x` makes it.
       runtime: new lambda.Runtime("nodejs26.x", lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true }),
@@ -198,6 +200,8 @@ describe("Lambda stack settings", () => {
           HOOKD_STORE: Match.anyValue(),
           HOOKD_AGENT_URL: "http://{ip}:9700",
           HOOKD_AGENT_TOKEN: "{{resolve:secretsmanager:hookd/agent-token:SecretString:::}}",
+          HOOKD_ALLOW_HOSTS: "10.0.5.0/24",
+          HOOKD_AGENT_HOSTS: "agents.internal",
         },
       },
     });
