@@ -8,6 +8,9 @@ import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-ap
 import { createEcsDeps } from "../runtimes/ecs/deps.ts";
 import { errorText } from "../schema/labels.ts";
 
+/** The Durable Object bound as HOOKD_STORE in wrangler.toml: the Worker must export its class. */
+export { HookdStore } from "../store/durable-object.ts";
+
 // One app per isolate and set of bindings: building it per request would cost on every hook.
 let cached: { env: Env; app: Hono } | undefined;
 
