@@ -11,6 +11,9 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/workers/**", "node_modules/**"],
           globalSetup: ["test/support/docker-global-setup.ts"],
+          // hookd processes the tests start keep their state to themselves unless a test names a
+          // store (the default, .hookd/hookd.db in the working directory, would be shared by all).
+          env: { HOOKD_STORE: "memory" },
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

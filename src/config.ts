@@ -15,6 +15,28 @@ export interface Config {
   allowHosts: HostList;
   /** Hosts a hookd.agent-url label may name besides the container's IP (HOOKD_AGENT_HOSTS). */
   agentHosts: HostList;
+  /** HOOKD_STORE (contract §7); undefined: the runtime's default. */
+  store: StoreSetting | undefined;
+  /** HOOKD_RETENTION_HOURS: how long claims and runs are kept. */
+  retentionHours: number;
+}
+
+/** HOOKD_STORE, read. */
+export type StoreSetting =
+  | { kind: "sqlite"; path: string }
+  | { kind: "dynamodb"; table: string }
+  | { kind: "durable-object" }
+  | { kind: "memory" };
+
+// DynamoDB's table name rule.
+const TABLE = /^[A-Za-z0-9_.-]{3,255}$/;
+
+export function parseStoreSetting(text: string): StoreSetting | undefined {
+  if (text === "memory" || text === "durable-object") return { kind: text };
+  const sqlite = /^sqlite:(.+)$/.exec(text)?.[1];
+  if (sqlite !== undefined) return { kind: "sqlite", path: sqlite };
+  const table = /^dynamodb:(.+)$/.exec(text)?.[1];
+  return table !== undefined && TABLE.test(table) ? { kind: "dynamodb", table } : undefined;
 }
 
 export type Env = Record<string, unknown>;
@@ -65,7 +87,20 @@ export function loadConfig(env: Env): Config {
     denyCidrs: deny.cidrs,
     allowHosts: hosts("HOOKD_ALLOW_HOSTS"),
     agentHosts: hosts("HOOKD_AGENT_HOSTS"),
+    store: storeSetting(str("HOOKD_STORE"), problems),
+    retentionHours: int("HOOKD_RETENTION_HOURS", 168, 1, 87_600),
   };
   if (problems.length > 0) throw new ConfigError(`bad settings: ${problems.join("; ")}`);
   return config;
+}
+
+function storeSetting(raw: string | undefined, problems: string[]): StoreSetting | undefined {
+  if (raw === undefined) return undefined;
+  const store = parseStoreSetting(raw);
+  if (!store) {
+    problems.push(
+      `HOOKD_STORE: expected sqlite:PATH, dynamodb:TABLE (3-255 of A-Z a-z 0-9 _ . -), durable-object or memory, got "${raw}"`,
+    );
+  }
+  return store;
 }

@@ -6,7 +6,7 @@ import { specIssues } from "../schema/issues.ts";
 import { type FlushReport, flushOutbox } from "../store/flush.ts";
 
 // Lambda freezes the process after the answer: background work is awaited before returning.
-const deps = createNodeDeps(process.env);
+const deps = createNodeDeps(process.env, { runtime: "lambda" });
 const app = createApp({
   ...deps,
   auth: { refuse: "HOOKD_TOKEN is not set: the Lambda function refuses /v1 until it is" },

@@ -7,6 +7,7 @@ import { createFetchHttpClient } from "../platform/web/fetch-http.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../runtimes/ecs/deps.ts";
 import { errorText } from "../schema/labels.ts";
+import { createMemoryStore } from "../store/memory.ts";
 
 /** The Durable Object bound as HOOKD_STORE in wrangler.toml: the Worker must export its class. */
 export { HookdStore } from "../store/durable-object.ts";
@@ -17,6 +18,8 @@ let cached: { env: Env; app: Hono } | undefined;
 function appFor(env: Env): Hono {
   if (cached?.env === env) return cached.app;
   const config = loadConfig(env);
+  // Until the Durable Object store is bound (issue 13), an isolate keeps its own claims and runs.
+  const store = createMemoryStore({ retentionMs: config.retentionHours * 3_600_000 });
   const app = createApp({
     config,
     engine: { http: createFetchHttpClient(), log: consoleLogger, config },
@@ -30,7 +33,8 @@ function appFor(env: Env): Hono {
       refuse: "HOOKD_TOKEN is not set: the Worker refuses /v1 until it is (wrangler secret put HOOKD_TOKEN)",
     },
     // No process.env and no credential chain here: keys and endpoint come from the bindings.
-    ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "workers")) }),
+    store,
+    ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "workers")), runs: store }),
   });
   cached = { env, app };
   return app;

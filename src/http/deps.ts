@@ -4,6 +4,7 @@ import type { EngineDeps } from "../engine/types.ts";
 import type { MetricsRegistry } from "../platform/metrics.ts";
 import type { BackgroundRunner } from "../platform/ports.ts";
 import type { EcsDeps } from "../runtimes/ecs/deps.ts";
+import type { Store } from "../store/port.ts";
 import type { AuthOptions } from "./auth.ts";
 import type { RouteDoc } from "./openapi.ts";
 
@@ -12,6 +13,8 @@ export interface AppDeps {
   engine: EngineDeps;
   background: BackgroundRunner;
   auth: AuthOptions["whenUnset"];
+  /** Claims, runs and the results outbox (contract §7), shared by every instance on the same store. */
+  store: Store;
   /** The ECS adapter (ECS API client, task definition cache, run store); the ECS routes answer 503 without it. */
   ecs?: EcsDeps;
   /**

@@ -44,7 +44,7 @@ describe("POST /v1/hooks/run: the Node service answers as the Hono route does", 
       res.writeHead(req.url === "/fail" ? 503 : 200).end(req.url);
     });
     svc = await startService({ HOOKD_TOKEN: TOKEN });
-    deps = createNodeDeps({ HOOKD_TOKEN: TOKEN });
+    deps = createNodeDeps({ HOOKD_TOKEN: TOKEN, HOOKD_STORE: "memory" });
     app = createApp(deps);
   });
   afterAll(async () => {

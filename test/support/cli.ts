@@ -45,8 +45,16 @@ export interface HookdProcess {
   stop(): Promise<number | null>;
 }
 
-export function startHookd(args: string[], env: Record<string, string>): HookdProcess {
-  const child = spawn(process.execPath, [HOOKD_BIN, ...args], { env: { ...process.env, ...env } });
+/** `env` adds to the test's environment; a variable set to undefined there is removed. */
+export function startHookd(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { cwd?: string } = {},
+): HookdProcess {
+  const child = spawn(process.execPath, [HOOKD_BIN, ...args], {
+    env: { ...process.env, ...env },
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+  });
   const lines: JsonLine[] = [];
   const stderr: string[] = [];
   const waiters = new Set<() => void>();

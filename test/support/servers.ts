@@ -43,9 +43,12 @@ export async function startTarget(
   };
 }
 
-/** hookd's Node service on a free loopback port. */
+/**
+ * hookd's Node service on a free loopback port. Its state is its own (HOOKD_STORE=memory) unless
+ * the test names a store: services of different tests never see each other's claims.
+ */
 export async function startService(env: Record<string, string> = {}): Promise<NodeServer> {
-  return startNodeServer({ port: 0, host: "127.0.0.1", env: { ...env } });
+  return startNodeServer({ port: 0, host: "127.0.0.1", env: { HOOKD_STORE: "memory", ...env } });
 }
 
 export async function post(

@@ -2,9 +2,11 @@ import { type Env, loadConfig } from "../../config.ts";
 import type { AppDeps } from "../../http/deps.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
+import type { Store } from "../../store/port.ts";
 import { createInProcessBackground } from "./background.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
 import { createStdoutLogger } from "./stdout-log.ts";
+import { createNodeStore } from "./store.ts";
 import { createNodeHttpClient } from "./undici-http.ts";
 
 export type NodeDeps = AppDeps & {
@@ -14,9 +16,23 @@ export type NodeDeps = AppDeps & {
   close(): Promise<void>;
 };
 
+export interface NodeDepsOptions {
+  /** Which runtime's default store applies (contract §7): the SQLite file on Node, DynamoDB on Lambda. */
+  runtime?: "node" | "lambda";
+  /** A store the caller already opened (and closes itself): the Docker watcher shares its own. */
+  store?: Store;
+}
+
 /** Everything the app needs on Node, from the environment. */
-export function createNodeDeps(env: Env = process.env): NodeDeps {
+export function createNodeDeps(env: Env = process.env, options: NodeDepsOptions = {}): NodeDeps {
   const config = loadConfig(env);
+  const store =
+    options.store ??
+    createNodeStore({
+      setting: config.store,
+      retentionHours: config.retentionHours,
+      runtime: options.runtime ?? "node",
+    });
   const http = createNodeHttpClient({ denyCidrs: config.denyCidrs });
   const log = createStdoutLogger();
   const background = createInProcessBackground();
@@ -27,12 +43,14 @@ export function createNodeDeps(env: Env = process.env): NodeDeps {
     metrics,
     background,
     auth: "allow",
-    ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node")) }),
+    store,
+    ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node")), runs: store }),
     flushLog: () => log.flush(),
     async close() {
       await background.drain();
       log.flush();
       await http.close?.();
+      if (!options.store) await store.close();
     },
   };
 }
