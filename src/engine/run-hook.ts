@@ -24,7 +24,8 @@ export interface RunHookOptions {
 const REASON = { postStart: "FailedPostStartHook", preStop: "FailedPreStopHook" } as const;
 
 /**
- * Runs one lifecycle handler against a container, always within its deadline, and logs the result.
+ * Runs one lifecycle handler against a container, always within its deadline. The caller hands
+ * the result to the recorder (store/recorder.ts), which logs and records it.
  * At the deadline the hook's signal aborts: whatever the handler started (a request, an exec)
  * stops, and the outcome is timedOut.
  */
@@ -73,7 +74,6 @@ export async function runHook(
     durationMs: Math.max(0, Math.round(now() - started)),
     ...(options.source && { source: options.source }),
   };
-  deps.log.write({ level: outcome === "succeeded" ? "info" : "warn", msg: "hook", ...result });
   deps.metrics?.hookRun(result);
   return result;
 }

@@ -67,7 +67,7 @@ async function handleRawEvent(event: EventBridgeEvent) {
   if (!ecs) throw new Error("hookd Lambda: no ECS client configured");
   let handled: EventHandled;
   try {
-    handled = await handleEcsEventAndWait({ ecs, engine: deps.engine }, event);
+    handled = await handleEcsEventAndWait({ ecs, engine: deps.engine, recorder: deps.recorder }, event);
   } catch (err) {
     deps.metrics?.event("ecs", "failed");
     throw err;

@@ -8,6 +8,7 @@ import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-ap
 import { createEcsDeps } from "../runtimes/ecs/deps.ts";
 import { errorText } from "../schema/labels.ts";
 import { createMemoryStore } from "../store/memory.ts";
+import { createRecorder } from "../store/recorder.ts";
 
 /** The Durable Object bound as HOOKD_STORE in wrangler.toml: the Worker must export its class. */
 export { HookdStore } from "../store/durable-object.ts";
@@ -34,6 +35,7 @@ function appFor(env: Env): Hono {
     },
     // No process.env and no credential chain here: keys and endpoint come from the bindings.
     store,
+    recorder: createRecorder({ store, log: consoleLogger }),
     ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "workers")), runs: store }),
   });
   cached = { env, app };

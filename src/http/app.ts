@@ -8,11 +8,12 @@ import { dockerRoutes } from "./routes/docker.ts";
 import { ecsRoutes } from "./routes/ecs.ts";
 import { hookRoutes } from "./routes/hooks.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { runRoutes } from "./routes/runs.ts";
 
 /** The whole service as a Hono app; every runtime dependency comes in through `deps`. */
 export function createApp(
   deps: AppDeps,
-  modules: RouteModule[] = [hookRoutes, dockerRoutes, ecsRoutes, metricsRoutes],
+  modules: RouteModule[] = [hookRoutes, dockerRoutes, ecsRoutes, runRoutes, metricsRoutes],
 ): Hono {
   const app = new Hono();
   app.onError((err, c) => errorResponse(c, err));

@@ -5,6 +5,7 @@ import type { MetricsRegistry } from "../platform/metrics.ts";
 import type { BackgroundRunner } from "../platform/ports.ts";
 import type { EcsDeps } from "../runtimes/ecs/deps.ts";
 import type { Store } from "../store/port.ts";
+import type { Recorder } from "../store/recorder.ts";
 import type { AuthOptions } from "./auth.ts";
 import type { RouteDoc } from "./openapi.ts";
 
@@ -15,6 +16,8 @@ export interface AppDeps {
   auth: AuthOptions["whenUnset"];
   /** Claims, runs and the results outbox (contract §7), shared by every instance on the same store. */
   store: Store;
+  /** Logs and records every hook result (the one place that does). */
+  recorder: Recorder;
   /** The ECS adapter (ECS API client, task definition cache, run store); the ECS routes answer 503 without it. */
   ecs?: EcsDeps;
   /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { HookResultSchema } from "../schema/result.ts";
+import { RunSchema } from "../schema/run.ts";
 import { VERSION } from "../version.ts";
 
 export interface RouteDoc {
@@ -8,6 +9,8 @@ export interface RouteDoc {
   summary: string;
   body?: z.ZodType;
   query?: Record<string, string>;
+  /** Path parameters (`{id}` in the path), each with its description. */
+  params?: Record<string, string>;
   responses: Record<string, { description: string; schema?: z.ZodType }>;
 }
 
@@ -52,7 +55,7 @@ export function openApiDocument(routes: RouteDoc[]): unknown {
   };
   const errors = {
     "400": {
-      description: "bad body: the issues name each bad field",
+      description: "bad body or query: the issues name each bad field",
       content: { "application/json": { schema: schema(ErrorBodySchema) } },
     },
     "401": {
@@ -76,14 +79,23 @@ export function openApiDocument(routes: RouteDoc[]): unknown {
       ...paths[r.path],
       [r.method]: {
         summary: r.summary,
-        ...(r.query && {
-          parameters: Object.entries(r.query).map(([name, description]) => ({
-            name,
-            in: "query",
-            required: false,
-            description,
-            schema: { type: "string" },
-          })),
+        ...((r.query || r.params) && {
+          parameters: [
+            ...Object.entries(r.params ?? {}).map(([name, description]) => ({
+              name,
+              in: "path",
+              required: true,
+              description,
+              schema: { type: "string" },
+            })),
+            ...Object.entries(r.query ?? {}).map(([name, description]) => ({
+              name,
+              in: "query",
+              required: false,
+              description,
+              schema: { type: "string" },
+            })),
+          ],
         }),
         ...(r.body && {
           requestBody: { required: true, content: { "application/json": { schema: schema(r.body) } } },
@@ -101,7 +113,7 @@ export function openApiDocument(routes: RouteDoc[]): unknown {
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: { HookResult: schema(HookResultSchema) },
+      schemas: { HookResult: schema(HookResultSchema), Run: schema(RunSchema) },
     },
     security: [{ bearer: [] }],
     paths,

@@ -200,7 +200,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 function open(options: SqliteStoreOptions, name: string): DatabaseSync {
   try {
     if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
-    const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
+    const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 2_000 });
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     transaction(db, () => db.exec(SCHEMA));
     return db;

@@ -57,32 +57,26 @@ const target = { specFrom: "operator", name: "web", ip: "127.0.0.1" } as const;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("runHook: the handler against its deadline", () => {
-  it("reports the deadline once, and a late answer neither changes the result nor logs again", async () => {
-    const { deps, records, requests } = engine(150);
+  it("reports the deadline, and a late answer does not change the result", async () => {
+    const { deps, requests } = engine(150);
     const result = await runHook("postStart", handler, target, deps, { notAfter: Date.now() + 50 });
+    const seen = structuredClone(result);
     expect(result).toMatchObject({ outcome: "timedOut", reason: "FailedPostStartHook", container: "web" });
     expect(requests[0]?.signal.aborted).toBe(true);
     await wait(200); // the answer has come by now
-    expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ msg: "hook", level: "warn", outcome: "timedOut" });
+    expect(result).toEqual(seen);
   });
 
-  it("reports an answer before the deadline once, with its start time, and the deadline does not fire after it", async () => {
-    const { deps, records } = engine(10);
+  it("reports an answer before the deadline, with its start time, and the deadline does not fire after it", async () => {
+    const { deps, requests } = engine(10);
     const before = Date.now();
     const result = await runHook("preStop", handler, target, deps, { notAfter: Date.now() + 80 });
+    const seen = structuredClone(result);
     expect(result).toMatchObject({ outcome: "succeeded", statusCode: 200, output: "late" });
     expect(Date.parse(result.startedAt)).toBeGreaterThanOrEqual(before - 1);
     await wait(150); // past the deadline
-    expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ level: "info", outcome: "succeeded" });
-  });
-
-  it("rejects, rather than hanging, when the result cannot be logged", async () => {
-    const { deps } = engine(5, () => {
-      throw new Error("log sink gone");
-    });
-    await expect(runHook("postStart", handler, target, deps)).rejects.toThrow("log sink gone");
+    expect(result).toEqual(seen);
+    expect(requests[0]?.signal.aborted).toBe(false);
   });
 
   it("reports a deadline already past when the hook comes as timed out after 0s, at once, and starts nothing", async () => {

@@ -75,7 +75,13 @@ export const dockerRoutes: RouteModule = {
         deps.engine,
         { notAfter: event.phase === "preStop" ? Date.now() + graceSeconds * 1000 : undefined },
       );
-      return c.json({ result, action: actionAfter(result) });
+      const source = {
+        runtime: "docker" as const,
+        containerId: event.container.id,
+        name: event.container.name,
+      };
+      const { result: answered } = await deps.recorder.record(result, source);
+      return c.json({ result: answered, action: actionAfter(answered) });
     });
   },
 };

@@ -6,7 +6,13 @@ import type { EcsRunContext } from "../../runtimes/ecs/consequences.ts";
 import type { EcsDeps } from "../../runtimes/ecs/deps.ts";
 import { readEcsEvent, TaskStateChangeEventSchema } from "../../runtimes/ecs/event.ts";
 import { stopTaskGracefully } from "../../runtimes/ecs/graceful-stop.ts";
-import { type PlanOutcome, planTaskEvent, runTaskEventPlan } from "../../runtimes/ecs/handle-event.ts";
+import {
+  claimTaskEvent,
+  type PlanOutcome,
+  planClaimedEvent,
+  type planTaskEvent,
+  runTaskEventPlan,
+} from "../../runtimes/ecs/handle-event.ts";
 import {
   AcceptedAnswerSchema,
   DoneAnswerSchema,
@@ -16,6 +22,7 @@ import {
   planNotes,
 } from "../../runtimes/ecs/intake.ts";
 import { errorText } from "../../schema/labels.ts";
+import { StoreError } from "../../store/port.ts";
 import { waitUntilOf } from "../background.ts";
 import { readJson } from "../body.ts";
 import type { AppDeps, RouteModule } from "../deps.ts";
@@ -39,9 +46,13 @@ function ecsOf(deps: AppDeps): EcsDeps {
   return deps.ecs;
 }
 
-/** ECS could not be asked (after the SDK's retries): a 502, so that EventBridge retries the event. */
+/**
+ * ECS could not be asked (after the SDK's retries): a 502; the store could not claim: a 503
+ * (nothing ran). Either way EventBridge retries the event.
+ */
 function upstream(err: unknown): never {
   if (err instanceof EcsCallError) throw new ApiError(502, "ecs_error", err.message);
+  if (err instanceof StoreError) throw new ApiError(503, "store_unavailable", `${err.message}: nothing ran`);
   throw err;
 }
 
@@ -76,6 +87,9 @@ export const ecsRoutes: RouteModule = {
         "502": {
           description: "ECS could not be asked (the event is not recorded: a retry is handled in full)",
         },
+        "503": {
+          description: "the store could not claim the event: nothing ran (a retry is handled in full)",
+        },
       },
     },
     {
@@ -87,13 +101,14 @@ export const ecsRoutes: RouteModule = {
         "200": { description: "the preStop results and the StopTask action", schema: DoneAnswerSchema },
         "404": { description: "ECS does not know the task" },
         "502": { description: "DescribeTasks or DescribeTaskDefinition failed: nothing ran" },
+        "503": { description: "the store could not claim the task's stops: nothing ran" },
       },
     },
   ],
   register(app, deps) {
     app.use("/v1/events/ecs", countEvents("ecs", deps.metrics));
     app.post("/v1/events/ecs", async (c) => {
-      const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine };
+      const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine, recorder: deps.recorder };
       const value = await readJson(c, z.unknown(), "the event");
       if (c.req.query("wait") === "true") {
         const handled = await handleEcsEventAndWait(ctx, value).catch((err: unknown) => {
@@ -111,7 +126,7 @@ export const ecsRoutes: RouteModule = {
     });
 
     app.post("/v1/ecs/tasks/stop", async (c) => {
-      const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine };
+      const ctx: EcsRunContext = { ecs: ecsOf(deps), engine: deps.engine, recorder: deps.recorder };
       const request = await readJson(c, StopTaskRequestSchema);
       const outcome = await stopTaskGracefully(ctx, request).catch((err: unknown) => {
         ctx.engine.log.write({
@@ -136,7 +151,17 @@ async function acceptInBackground(
   task: Parameters<typeof planTaskEvent>[1],
   version: number,
 ): Promise<Response> {
-  const planning = planTaskEvent(ctx, task, version);
+  // The claim comes first, outside the planning budget: a store that cannot answer is a 503 with
+  // nothing run, never a 202 whose hooks are then lost.
+  let duplicate: string | undefined;
+  try {
+    duplicate = await claimTaskEvent(ctx, task, version);
+  } catch (err) {
+    logNotHandled(ctx, event, err);
+    return upstream(err);
+  }
+  if (duplicate) return c.json({ accepted: [], duplicate }, 202);
+  const planning = planClaimedEvent(ctx, task, version);
   // Whatever fails after the answer has gone is logged with the event, so it is never silently lost.
   const lost = (err: unknown) => logNotHandled(ctx, event, err);
   const settled = planning.then(

@@ -3,6 +3,7 @@ import { runHook } from "../../engine/run-hook.ts";
 import type { EngineDeps } from "../../engine/types.ts";
 import { LifecycleHandlerSchema, NamedPortsSchema, PhaseSchema } from "../../schema/lifecycle.ts";
 import { type HookResult, HookResultSchema } from "../../schema/result.ts";
+import type { Recorder } from "../../store/recorder.ts";
 import { readJson } from "../body.ts";
 import type { RouteModule } from "../deps.ts";
 
@@ -28,11 +29,21 @@ export type RunHookRequest = z.infer<typeof RunHookRequestSchema>;
 
 export const HOOK_RUN_PATH = "/v1/hooks/run";
 
-/** The route's work once the request is read and valid; the Node service's direct listener shares it. */
-export function runHookRequest(req: RunHookRequest, engine: EngineDeps): Promise<HookResult> {
+/**
+ * The route's work once the request is read and valid: the hook runs whether or not the store
+ * can record it (a trusted caller asked for it), and the result says when it was not recorded.
+ */
+export async function runHookRequest(
+  req: RunHookRequest,
+  engine: EngineDeps,
+  recorder: Recorder,
+): Promise<HookResult> {
   // The caller holds HOOKD_TOKEN: it may aim the hook anywhere the deny list leaves open.
   const target = { specFrom: "operator", ...req.container, agentUrl: req.agentUrl } as const;
-  return runHook(req.phase, req.handler, target, engine, { timeoutSeconds: req.timeoutSeconds });
+  const result = await runHook(req.phase, req.handler, target, engine, {
+    timeoutSeconds: req.timeoutSeconds,
+  });
+  return (await recorder.record(result, { runtime: "api" })).result;
 }
 
 export const hookRoutes: RouteModule = {
@@ -47,7 +58,7 @@ export const hookRoutes: RouteModule = {
   ],
   register(app, deps) {
     app.post(HOOK_RUN_PATH, async (c) =>
-      c.json(await runHookRequest(await readJson(c, RunHookRequestSchema), deps.engine)),
+      c.json(await runHookRequest(await readJson(c, RunHookRequestSchema), deps.engine, deps.recorder)),
     );
   },
 };

@@ -3,6 +3,7 @@ import type { AppDeps } from "../../http/deps.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
 import type { Store } from "../../store/port.ts";
+import { createRecorder } from "../../store/recorder.ts";
 import { createInProcessBackground } from "./background.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
 import { createStdoutLogger } from "./stdout-log.ts";
@@ -44,6 +45,7 @@ export function createNodeDeps(env: Env = process.env, options: NodeDepsOptions 
     background,
     auth: "allow",
     store,
+    recorder: createRecorder({ store, log }),
     ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node")), runs: store }),
     flushLog: () => log.flush(),
     async close() {

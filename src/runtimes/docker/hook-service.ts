@@ -5,6 +5,7 @@ import { DockerEventAnswerSchema, type DockerEventSchema } from "../../http/rout
 import { createNodeDeps } from "../../platform/node/deps.ts";
 import type { Logger } from "../../platform/ports.ts";
 import { errorText } from "../../schema/labels.ts";
+import { createRecorder } from "../../store/recorder.ts";
 
 export type DockerEventBody = z.infer<typeof DockerEventSchema>;
 export type DockerEventAnswer = z.infer<typeof DockerEventAnswerSchema>;
@@ -26,7 +27,11 @@ const ROUTE = "/v1/events/docker";
 export function inProcessHookService(env: NodeJS.ProcessEnv = process.env): HookService {
   const deps = createNodeDeps(env);
   const quiet: Logger = { write() {} };
-  const app = createApp({ ...deps, engine: { ...deps.engine, log: quiet } });
+  const app = createApp({
+    ...deps,
+    engine: { ...deps.engine, log: quiet },
+    recorder: createRecorder({ store: deps.store, log: quiet }),
+  });
   const token = deps.config.tokens[0];
   return {
     where: "in-process",

@@ -1,8 +1,10 @@
-import { runHook } from "../../engine/run-hook.ts";
+import { type RunHookOptions, runHook } from "../../engine/run-hook.ts";
 import type { EngineDeps } from "../../engine/types.ts";
 import { errorText } from "../../schema/labels.ts";
+import type { LifecycleHandler, Phase } from "../../schema/lifecycle.ts";
 import type { HookResult } from "../../schema/result.ts";
-import { type EcsApi, type EcsTaskView, regionOfArn } from "./api.ts";
+import type { Recorder } from "../../store/recorder.ts";
+import { type EcsApi, type EcsTaskContainer, type EcsTaskView, regionOfArn } from "./api.ts";
 import type { EcsDeps } from "./deps.ts";
 import type { ContainerHooks, TaskHooks } from "./discovery.ts";
 import { runKeys } from "./run-store.ts";
@@ -21,6 +23,25 @@ export interface EcsAction {
 export interface EcsRunContext {
   ecs: EcsDeps;
   engine: EngineDeps;
+  recorder: Recorder;
+}
+
+/** Runs one hook of a task's container and records its result as an ECS run. */
+export async function runEcsHook(
+  ctx: EcsRunContext,
+  phase: Phase,
+  handler: LifecycleHandler,
+  task: EcsTaskView,
+  container: EcsTaskContainer,
+  hooks: ContainerHooks,
+  options: Omit<RunHookOptions, "source">,
+): Promise<HookResult> {
+  const source = hookSource(task, container);
+  const result = await runHook(phase, handler, hookTarget(task, container, hooks), ctx.engine, {
+    ...options,
+    source,
+  });
+  return (await ctx.recorder.record(result, source)).result;
 }
 
 /** ECS caps a StopTask reason at 255 characters. */
@@ -64,20 +85,40 @@ export async function runPreStops(
   always: boolean,
 ): Promise<HookResult[]> {
   const start = (ctx.engine.now ?? Date.now)();
+  // Every claim first: a store that cannot answer stops the stop before any hook has run.
+  const containers = preStopContainers(task, hooks);
+  const claimed = await claimAll(
+    ctx,
+    containers.map(({ container }) =>
+      runKeys.containerStop(task.taskArn, container.name, container.runtimeId),
+    ),
+  );
   const runs = await Promise.all(
-    preStopContainers(task, hooks).map(async ({ container, hooks: h }) => {
-      const stop = runKeys.containerStop(task.taskArn, container.name, container.runtimeId);
-      const claimed = await ctx.ecs.runs.claim(stop);
+    containers.map(async ({ container, hooks: h }, i) => {
       const handler = h.lifecycle.preStop;
-      if ((!claimed && !always) || !handler) return undefined;
-      return runHook("preStop", handler, hookTarget(task, container, h), ctx.engine, {
+      if ((!claimed[i] && !always) || !handler) return undefined;
+      return runEcsHook(ctx, "preStop", handler, task, container, h, {
         timeoutSeconds: preStopTimeoutSeconds(h),
         notAfter: start + h.graceSeconds * 1000,
-        source: hookSource(task, container),
       });
     }),
   );
   return runs.filter((r): r is HookResult => r !== undefined);
+}
+
+/**
+ * Claims every key, or none: when the store fails part way, the claims already won are released
+ * (as far as the store lets), and the error goes up so that nothing runs.
+ */
+export async function claimAll(ctx: EcsRunContext, keys: string[]): Promise<boolean[]> {
+  const won: boolean[] = [];
+  try {
+    for (const key of keys) won.push(await ctx.ecs.runs.claim(key));
+    return won;
+  } catch (err) {
+    await Promise.allSettled(keys.filter((_, i) => won[i]).map((k) => ctx.ecs.runs.release(k)));
+    throw err;
+  }
 }
 
 /** StopTask; a failure (after the SDK's retries) is logged and reported in the action, never thrown. */

@@ -1,18 +1,18 @@
-import { runHook } from "../../engine/run-hook.ts";
 import { type HandlerKind, handlerAction, type Phase } from "../../schema/lifecycle.ts";
 import type { HookResult } from "../../schema/result.ts";
 import type { EcsTaskContainer, EcsTaskView } from "./api.ts";
 import {
   apiForTask,
+  claimAll,
   type EcsAction,
   type EcsRunContext,
   preStopContainers,
   preStopTimeoutSeconds,
+  runEcsHook,
   stopAfterFailedPostStart,
 } from "./consequences.ts";
 import type { TaskHooks } from "./discovery.ts";
 import { runKeys } from "./run-store.ts";
-import { hookSource, hookTarget } from "./target.ts";
 
 /** A hook run hookd has committed to, as the 202 answer lists it. */
 export interface PlannedRun {
@@ -76,48 +76,69 @@ function mayConcernHooks(task: EcsTaskView): boolean {
 }
 
 /**
- * Decides what an event runs and records it in the run store, so that a duplicate (same task
- * and detail.version) or a second event about the same container start or stop runs nothing again.
- * Throws an EcsCallError when DescribeTaskDefinition fails; the event is then forgotten, so a
- * redelivery is handled in full.
+ * Decides what an event runs and claims it in the store, so that a duplicate (same task and
+ * detail.version) or a second event about the same container start or stop runs nothing again.
+ * Throws an EcsCallError when DescribeTaskDefinition fails, a StoreError when the store cannot
+ * claim; the event is then forgotten, so a redelivery is handled in full.
  */
 export async function planTaskEvent(
   ctx: EcsRunContext,
   task: EcsTaskView,
   version: number,
 ): Promise<PlanOutcome> {
-  const { runs } = ctx.ecs;
+  const duplicate = await claimTaskEvent(ctx, task, version);
+  return duplicate ? { duplicate } : planClaimedEvent(ctx, task, version);
+}
+
+/**
+ * Claims the event (task ARN and detail.version): undefined when this call won it, else why it
+ * is a duplicate. Throws a StoreError when the store cannot answer (nothing may run then).
+ */
+export async function claimTaskEvent(
+  ctx: EcsRunContext,
+  task: EcsTaskView,
+  version: number,
+): Promise<string | undefined> {
+  if (await ctx.ecs.runs.claim(runKeys.event(task.taskArn, version))) return undefined;
+  return `task ${task.taskArn} version ${version} was already handled`;
+}
+
+/** The rest of planTaskEvent, once the event is claimed; a failure releases the event's claim. */
+export async function planClaimedEvent(
+  ctx: EcsRunContext,
+  task: EcsTaskView,
+  version: number,
+): Promise<PlanOutcome> {
   const eventKey = runKeys.event(task.taskArn, version);
-  if (!(await runs.claim(eventKey))) {
-    return { duplicate: `task ${task.taskArn} version ${version} was already handled` };
-  }
   if (!mayConcernHooks(task)) {
     return { plan: { task, version, hooks: undefined, runs: [], skipped: [], problems: [] } };
   }
-  let hooks: TaskHooks;
   try {
-    hooks = await ctx.ecs.taskDefinitions.hooksOf(apiForTask(ctx.ecs, task), task.taskDefinitionArn);
+    const hooks = await ctx.ecs.taskDefinitions.hooksOf(apiForTask(ctx.ecs, task), task.taskDefinitionArn);
+    const plan: TaskEventPlan = { task, version, hooks, runs: [], skipped: [], problems: hooks.problems };
+    if (task.desiredStatus === "RUNNING") plan.runs = await planStarts(ctx, task, hooks);
+    else await planStops(ctx, plan, hooks);
+    return { plan };
   } catch (err) {
-    await runs.release(eventKey);
+    // ECS or the store failed: forget the event too, so that a redelivery is handled in full.
+    await ctx.ecs.runs.release(eventKey).catch(() => undefined);
     throw err;
   }
-  const plan: TaskEventPlan = { task, version, hooks, runs: [], skipped: [], problems: hooks.problems };
-  if (task.desiredStatus === "RUNNING") plan.runs = await planStarts(ctx, task, hooks);
-  else await planStops(ctx, plan, hooks);
-  return { plan };
 }
 
 /** postStart of every container that is RUNNING, once per container start. */
 async function planStarts(ctx: EcsRunContext, task: EcsTaskView, hooks: TaskHooks): Promise<PlannedRun[]> {
-  const planned: PlannedRun[] = [];
-  for (const c of task.containers) {
+  const candidates = task.containers.flatMap((c) => {
     const handler = hooks.containers.get(c.name)?.lifecycle.postStart;
-    if (c.lastStatus !== "RUNNING" || !handler) continue;
-    if (await ctx.ecs.runs.claim(runKeys.postStart(task.taskArn, c.name, c.runtimeId))) {
-      planned.push(run("postStart", c, handlerAction(handler).kind, task));
-    }
-  }
-  return planned;
+    if (c.lastStatus !== "RUNNING" || !handler) return [];
+    const key = runKeys.postStart(task.taskArn, c.name, c.runtimeId);
+    return [{ key, run: run("postStart", c, handlerAction(handler).kind, task) }];
+  });
+  const won = await claimAll(
+    ctx,
+    candidates.map((c) => c.key),
+  );
+  return candidates.filter((_, i) => won[i]).map((c) => c.run);
 }
 
 /**
@@ -129,11 +150,18 @@ async function planStarts(ctx: EcsRunContext, task: EcsTaskView, hooks: TaskHook
 async function planStops(ctx: EcsRunContext, plan: TaskEventPlan, hooks: TaskHooks): Promise<void> {
   const { task } = plan;
   const stage = stopStage(task);
-  for (const { container, hooks: h } of preStopContainers(task, hooks)) {
+  const candidates = preStopContainers(task, hooks).flatMap(({ container, hooks: h }) => {
     const handler = h.lifecycle.preStop;
-    const stop = runKeys.containerStop(task.taskArn, container.name, container.runtimeId);
-    if (!handler || !(await ctx.ecs.runs.claim(stop))) continue;
-    const planned = run("preStop", container, handlerAction(handler).kind, task);
+    if (!handler) return [];
+    const key = runKeys.containerStop(task.taskArn, container.name, container.runtimeId);
+    return [{ key, run: run("preStop", container, handlerAction(handler).kind, task) }];
+  });
+  const won = await claimAll(
+    ctx,
+    candidates.map((c) => c.key),
+  );
+  for (const [i, { run: planned }] of candidates.entries()) {
+    if (!won[i]) continue;
     if (stage === "beforeSignal") plan.runs.push(planned);
     else plan.skipped.push({ ...planned, reason: tooLate(task) });
   }
@@ -165,10 +193,7 @@ export async function runTaskEventPlan(ctx: EcsRunContext, plan: TaskEventPlan):
       if (!container || !h || !handler) throw new Error(`planned ${r.phase} of ${r.container} has no hook`);
       // As the kubelet bounds it: a preStop's own deadline, else the grace period. ECS does not wait for it.
       const timeoutSeconds = r.phase === "preStop" ? preStopTimeoutSeconds(h) : undefined;
-      return runHook(r.phase, handler, hookTarget(task, container, h), ctx.engine, {
-        timeoutSeconds,
-        source: hookSource(task, container),
-      });
+      return runEcsHook(ctx, r.phase, handler, task, container, h, { timeoutSeconds });
     }),
   );
   const failed = results.find((r) => r.phase === "postStart" && r.outcome !== "succeeded");
