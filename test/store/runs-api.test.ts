@@ -121,7 +121,8 @@ describe("GET /v1/runs and /v1/runs/{id}: every hook result recorded", () => {
     const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, Json> };
     expect(doc.paths["/v1/runs"]).toHaveProperty("get");
     expect(doc.paths["/v1/runs/{id}"]).toHaveProperty("get");
-    const params = (doc.paths["/v1/runs"]?.get as { parameters: Array<{ name: string }> }).parameters;
+    const list = doc.paths["/v1/runs"]?.get as { parameters?: Array<{ name: string }> } | undefined;
+    const params = list?.parameters ?? [];
     expect(params.map((p) => p.name)).toEqual(
       expect.arrayContaining(["container", "task", "phase", "outcome", "since", "limit", "cursor"]),
     );
