@@ -45,8 +45,7 @@ function isFlushEvent(event: unknown): event is typeof FLUSH_OUTBOX_EVENT {
  */
 async function handleFlush(): Promise<FlushReport | { error: string }> {
   try {
-    // The store is wired into the Lambda's deps by the store selection (issue 13).
-    const report = await flushOutbox(undefined);
+    const report = await flushOutbox(deps.store);
     deps.engine.log.write({ level: "info", msg: "results outbox flushed", ...report });
     return report;
   } catch (err) {

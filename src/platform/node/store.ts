@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ConfigError, type StoreSetting } from "../../config.ts";
+import { createDynamoDbStore } from "../../store/dynamodb.ts";
 import { createMemoryStore } from "../../store/memory.ts";
 import type { Store } from "../../store/port.ts";
 import { createSqliteStore } from "../../store/sqlite.ts";
@@ -36,8 +37,8 @@ export function createNodeStore(options: NodeStoreOptions): Store {
     case "memory":
       return createMemoryStore({ retentionMs, ...(now && { now }) });
     case "dynamodb":
-      // The DynamoDB backend is added by src/store/dynamodb.ts (issue 13, the cloud stores).
-      throw new ConfigError(`HOOKD_STORE: dynamodb:${setting.table} is not available in this build yet`);
+      // Region, endpoint (AWS_ENDPOINT_URL_DYNAMODB) and credentials: where the AWS SDK reads them.
+      return createDynamoDbStore({ table: setting.table, retentionMs, ...(now && { now }) });
     case "durable-object":
       throw new ConfigError(
         "HOOKD_STORE: durable-object is the Workers store (a Durable Object binding); on Node use sqlite:PATH",
@@ -45,8 +46,9 @@ export function createNodeStore(options: NodeStoreOptions): Store {
   }
 }
 
+/** The CDK app sets HOOKD_STORE to the table it creates; a function set up by hand uses "hookd". */
+export const LAMBDA_DEFAULT_STORE: StoreSetting = { kind: "dynamodb", table: "hookd" };
+
 function defaultStore(runtime: NodeStoreOptions["runtime"]): StoreSetting {
-  // Until the DynamoDB backend lands, a Lambda function without HOOKD_STORE keeps its state in
-  // the invocation's process (at-least-once, as before).
-  return runtime === "node" ? NODE_DEFAULT_STORE : { kind: "memory" };
+  return runtime === "node" ? NODE_DEFAULT_STORE : LAMBDA_DEFAULT_STORE;
 }
