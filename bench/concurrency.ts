@@ -26,10 +26,15 @@ export interface Burst {
 export interface ConcurrencyFigures {
   direct: Burst;
   hookd: Burst & { rssPeakMiB: number; rssAfterMiB: number };
-  relay: (Burst & { rssPeakMiB: number }) | undefined;
+  relay: Burst & { rssPeakMiB: number };
+  /** hookd's wall time over the bare relay's: the goal's ratio. */
   wallRatio: number;
-  relayWallRatio: number | undefined;
+  /** For scale: each one's wall time over the direct burst's. */
+  hookdOverDirect: number;
+  relayOverDirect: number;
 }
+
+export const CONCURRENCY_GOAL = { wallRatio: 1.2, rssMB: 300 };
 
 function listenOverflows(): number {
   const lines = readFileSync("/proc/net/netstat", "utf8").split("\n");
@@ -90,31 +95,31 @@ const hookSucceeded = (status: number, text: string) =>
   status === 200 && (JSON.parse(text) as { outcome?: string }).outcome === "succeeded";
 
 /**
- * Concurrency: `hooks` hooks at once against a target that answers after 1 s, against the same
- * number of GETs sent straight to the target. All must succeed; the target's arrival spread
- * shows whether any hook waited for a connection (a per-origin cap would queue them).
+ * Concurrency: `hooks` hooks at once against a target that answers after 1 s, through hookd and
+ * through the bare relay (the baseline), and the same number of GETs sent straight to the target
+ * for scale. All must succeed; the target's arrival spread shows whether any hook waited for a
+ * connection (a per-origin cap would queue them).
  */
 export async function benchConcurrency(
   target: Child,
   service: Child,
-  relay: Child | undefined,
+  relay: Child,
   o: ConcurrencyOptions,
 ): Promise<ConcurrencyFigures> {
   await warmUp(service, target);
-  if (relay) await warmUp(relay, target);
+  await warmUp(relay, target);
   const direct = await burst(o.hooks, target, undefined, get(target.origin, "/slow"), (s) => s === 200);
   const body = hookBody(target.port, "/slow");
   const hookd = await burst(o.hooks, target, service, postHook(service.origin, body), hookSucceeded);
   const mem = service.memory();
-  const relayBurst = relay
-    ? await burst(o.hooks, target, relay, postHook(relay.origin, body), hookSucceeded)
-    : undefined;
+  const relayed = await burst(o.hooks, target, relay, postHook(relay.origin, body), hookSucceeded);
   return {
     direct,
     hookd: { ...hookd, rssPeakMiB: mem.peakMiB, rssAfterMiB: mem.rssMiB },
-    relay: relay && relayBurst ? { ...relayBurst, rssPeakMiB: relay.memory().peakMiB } : undefined,
-    wallRatio: hookd.wallMs / direct.wallMs,
-    relayWallRatio: relayBurst ? relayBurst.wallMs / direct.wallMs : undefined,
+    relay: { ...relayed, rssPeakMiB: relay.memory().peakMiB },
+    wallRatio: hookd.wallMs / relayed.wallMs,
+    hookdOverDirect: hookd.wallMs / direct.wallMs,
+    relayOverDirect: relayed.wallMs / direct.wallMs,
   };
 }
 
@@ -126,13 +131,16 @@ export function printConcurrency(f: ConcurrencyFigures, o: ConcurrencyOptions): 
     (b.cpuS.service !== undefined ? `, service ${fmt(b.cpuS.service)} s` : "") +
     `, target ${fmt(b.cpuS.target)} s (2 cores: at most ${fmt((2 * b.wallMs) / 1000)} s)`;
   console.log(`concurrency — ${o.hooks} at once, target answers after 1 s, fresh client sockets`);
-  console.log(row("direct GET target", f.direct));
+  console.log(row("direct GET target (scale)", f.direct));
+  console.log(row("bare node:http+undici relay", f.relay));
   console.log(row("hookd POST /v1/hooks/run", f.hookd));
-  if (f.relay) console.log(row("bare node:http+undici relay", f.relay));
+  const peakMB = (f.hookd.rssPeakMiB * 1024 * 1024) / 1e6;
+  const allSucceeded = f.hookd.failures === 0;
   console.log(
-    `  ratio hookd/direct wall ${fmt(f.wallRatio)}× (goal ≤ 1.5×)   hookd RSS peak ${fmt(f.hookd.rssPeakMiB, 0)} MiB, after ${fmt(f.hookd.rssAfterMiB, 0)} MiB (goal ≤ 300 MB)` +
-      (f.relay && f.relayWallRatio !== undefined
-        ? `   reference: bare relay ${fmt(f.relayWallRatio)}×, RSS peak ${fmt(f.relay.rssPeakMiB, 0)} MiB`
-        : ""),
+    `  all ${o.hooks} hooks succeeded: ${allSucceeded ? "yes" : `NO (${f.hookd.failures} failed)`}   ` +
+      `ratio hookd/bare relay wall ${fmt(f.wallRatio)}× (goal ≤ ${CONCURRENCY_GOAL.wallRatio}×: ${f.wallRatio <= CONCURRENCY_GOAL.wallRatio ? "met" : "NOT met"})   ` +
+      `hookd RSS peak ${fmt(peakMB, 0)} MB (goal ≤ ${CONCURRENCY_GOAL.rssMB} MB: ${peakMB <= CONCURRENCY_GOAL.rssMB ? "met" : "NOT met"}), after ${fmt(f.hookd.rssAfterMiB, 0)} MiB; ` +
+      `bare relay RSS peak ${fmt((f.relay.rssPeakMiB * 1024 * 1024) / 1e6, 0)} MB   ` +
+      `for scale, wall over the direct burst: hookd ${fmt(f.hookdOverDirect)}×, bare relay ${fmt(f.relayOverDirect)}×`,
   );
 }

@@ -21,12 +21,12 @@ export interface DeadlineFigures {
    */
   connectBaseline: Summary;
   /** The bare relay's wall time at the client (AbortSignal.timeout(1 s) on its GET), for reference. */
-  relayWall: Summary | undefined;
+  relayWall: Summary;
   /**
    * The same burst again on connections the client opened beforehand (and hookd then held idle):
    * what is left is hookd's own intake and deadline, without the client's connection set-up.
    */
-  opened: { wall: Summary; startDelay: Summary; relayWall: Summary | undefined };
+  opened: { wall: Summary; startDelay: Summary; relayWall: Summary };
 }
 
 /**
@@ -37,11 +37,11 @@ export interface DeadlineFigures {
 export async function benchDeadline(
   target: Child,
   service: Child,
-  relay: Child | undefined,
+  relay: Child,
   o: DeadlineOptions,
 ): Promise<DeadlineFigures> {
   await warmUp(service, target);
-  if (relay) await warmUp(relay, target);
+  await warmUp(relay, target);
   const client = createClient();
   const base = await Promise.all(
     Array.from({ length: o.hooks }, async () => {
@@ -63,25 +63,22 @@ export async function benchDeadline(
   // One unmeasured burst of the same shape first, for each: a fresh process runs its first burst
   // (new connections in and out, aborts at the deadline) on cold code, about twice as slowly.
   await onOpenedConnections(service, body, o.hooks, target);
-  if (relay) await onOpenedConnections(relay, body, o.hooks, target);
+  await onOpenedConnections(relay, body, o.hooks, target);
   const hookd = await hooksAtOnce(client, service, body, o.hooks);
-  const viaRelay = relay ? await hooksAtOnce(client, relay, body, o.hooks) : undefined;
+  const viaRelay = await hooksAtOnce(client, relay, body, o.hooks);
   await client.close();
   const openedHookd = await onOpenedConnections(service, body, o.hooks, target);
-  const openedRelay = relay ? await onOpenedConnections(relay, body, o.hooks, target) : undefined;
+  const openedRelay = await onOpenedConnections(relay, body, o.hooks, target);
   return {
     baseline: summary(base),
     connectBaseline,
     ...hookd,
-    relayWall: viaRelay?.wall,
-    opened: { wall: openedHookd.wall, startDelay: openedHookd.startDelay, relayWall: openedRelay?.wall },
+    relayWall: viaRelay.wall,
+    opened: { wall: openedHookd.wall, startDelay: openedHookd.startDelay, relayWall: openedRelay.wall },
   };
 }
 
-/**
- * `n` hooks at once on `n` connections opened just before, each by a quick hook (to the target's
- * `/ok`): hookd's front door keeps those (another route would hand them to Node's http server).
- */
+/** `n` hooks at once on `n` connections opened just before, each by a quick hook (to the target's `/ok`). */
 async function onOpenedConnections(via: Child, body: string, n: number, target: Child) {
   const client = createClient();
   const quick = hookBody(target.port, "/ok");
@@ -125,13 +122,13 @@ export function printDeadline(f: DeadlineFigures, o: DeadlineOptions): void {
   console.log(row("hookd, wall time at the client", f.wall));
   console.log(row("hookd, durationMs in the results", f.durationMs));
   console.log(row("hookd, sent → the hook's startedAt", f.startDelay));
-  if (f.relayWall) console.log(row("bare relay, wall time at the client", f.relayWall));
+  console.log(row("bare relay, wall time at the client", f.relayWall));
   console.log(
     `  on ${o.hooks} connections the client opened just before (no connection set-up in the burst):`,
   );
   console.log(row("hookd, wall time at the client", f.opened.wall));
   console.log(row("hookd, sent → the hook's startedAt", f.opened.startDelay));
-  if (f.opened.relayWall) console.log(row("bare relay, wall time at the client", f.opened.relayWall));
+  console.log(row("bare relay, wall time at the client", f.opened.relayWall));
   const s = (ms: number) => `${fmt(ms / 1000, 3)} s`;
   console.log(
     `  outcomes ${JSON.stringify(f.outcomes)}   goal p99 ≤ 1.05 s: the hooks' durationMs p99 ${s(f.durationMs.p99)} ` +
