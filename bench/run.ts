@@ -71,7 +71,10 @@ try {
     // times, each with a fresh service and relay, and sums up.
     const runs: DispatchFigures[] = [];
     for (let i = 0; i < repeat; i++) {
-      const f = await withServices((s, r) => benchDispatch(target, s, r, o));
+      const floor = await startChild("hono-relay.ts");
+      const f = await withServices((s, r) => benchDispatch(target, s, r, floor, o)).finally(() =>
+        floor.stop(),
+      );
       printDispatch(f, o);
       runs.push(f);
     }
