@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { startNodeServer } from "../entry/node.ts";
+import type { NodeServer } from "../entry/node.ts";
 import { errorText } from "../schema/labels.ts";
 import { wholeNumber } from "./args.ts";
 import { untilStopSignal } from "./signals.ts";
@@ -18,8 +18,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     console.error(`hookd serve: ${from} must be a port number (0-65535), got ${JSON.stringify(portText)}`);
     return 2;
   }
-  let server: Awaited<ReturnType<typeof startNodeServer>>;
+  let server: NodeServer;
   try {
+    // Loaded once the arguments are known good: a usage error answers without the service's start-up.
+    const { startNodeServer } = await import("../entry/node.ts");
     server = await startNodeServer({ port, host: values.host });
   } catch (err) {
     console.error(`hookd serve: ${errorText(err)}`);

@@ -65,6 +65,10 @@ describe("infra/bin/hookd.ts settings", () => {
     await expect(synthApp({ shape: "lambda", lambdaRuntime: "python3.12" }, outdir)).rejects.toMatchObject({
       stderr: expect.stringContaining('context lambdaRuntime="python3.12"'),
     });
+  });
+
+  it("refuses a Lambda runtime older than Node 24, which hookd needs", async () => {
+    const outdir = mkdtempSync(join(root, "out-"));
     await expect(synthApp({ shape: "lambda", lambdaRuntime: "nodejs20.x" }, outdir)).rejects.toMatchObject({
       stderr: expect.stringContaining(
         'context lambdaRuntime="nodejs20.x": expected a Node.js runtime of Node 24 or newer',
