@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   agent: async () => (await import("../cli/agent.ts")).agentCommand,
   docker: async () => (await import("../cli/docker.ts")).dockerCommand,
   validate: async () => (await import("../cli/validate.ts")).validateCommand,
+  runs: async () => (await import("../cli/runs.ts")).runsCommand,
 };
 
 const USAGE = `hookd ${VERSION}: Kubernetes-style lifecycle hooks for ECS and Docker
@@ -24,6 +25,9 @@ const USAGE = `hookd ${VERSION}: Kubernetes-style lifecycle hooks for ECS and Do
   hookd docker stop CONTAINER [-t SECONDS] [--service URL] [--json]
                                                      preStop, then stop within the grace period
   hookd validate FILE|-                              check a Lifecycle spec (JSON or YAML)
+  hookd runs [--service URL] [--follow] [--json] [--container N] [--task ARN]
+             [--phase P] [--outcome O] [--since T] [--limit N]
+                                                     the run history, from the service or HOOKD_STORE
 `;
 
 export async function main(argv: string[]): Promise<number> {
