@@ -19,6 +19,10 @@ export interface Config {
   store: StoreSetting | undefined;
   /** HOOKD_RETENTION_HOURS: how long claims and runs are kept. */
   retentionHours: number;
+  /** HOOKD_RESULTS_URL: where every run is delivered, signed (contract §7). */
+  resultsUrl: string | undefined;
+  /** HOOKD_RESULTS_SECRET: `whsec_<base64>`, present whenever `resultsUrl` is. */
+  resultsSecret: string | undefined;
 }
 
 /** HOOKD_STORE, read. */
@@ -89,7 +93,15 @@ export function loadConfig(env: Env): Config {
     agentHosts: hosts("HOOKD_AGENT_HOSTS"),
     store: storeSetting(str("HOOKD_STORE"), problems),
     retentionHours: int("HOOKD_RETENTION_HOURS", 168, 1, 87_600),
+    resultsUrl: str("HOOKD_RESULTS_URL"),
+    resultsSecret: str("HOOKD_RESULTS_SECRET"),
   };
+  if (config.resultsUrl !== undefined) {
+    if (!URL.canParse(config.resultsUrl) || !/^https?:$/.test(new URL(config.resultsUrl).protocol))
+      problems.push(`HOOKD_RESULTS_URL: expected an http(s) URL, got "${config.resultsUrl}"`);
+    if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(config.resultsSecret ?? ""))
+      problems.push("HOOKD_RESULTS_SECRET: expected whsec_<base64>, required with HOOKD_RESULTS_URL");
+  }
   if (problems.length > 0) throw new ConfigError(`bad settings: ${problems.join("; ")}`);
   return config;
 }

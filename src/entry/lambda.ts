@@ -45,7 +45,7 @@ function isFlushEvent(event: unknown): event is typeof FLUSH_OUTBOX_EVENT {
  */
 async function handleFlush(): Promise<FlushReport | { error: string }> {
   try {
-    const report = await flushOutbox(deps.store);
+    const report = await flushOutbox(deps.store, deps.config, deps.engine.log);
     deps.engine.log.write({ level: "info", msg: "results outbox flushed", ...report });
     return report;
   } catch (err) {

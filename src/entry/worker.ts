@@ -7,7 +7,9 @@ import { createFetchHttpClient } from "../platform/web/fetch-http.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../runtimes/ecs/deps.ts";
 import { errorText } from "../schema/labels.ts";
+import { createResultsDelivery } from "../store/delivery.ts";
 import { createMemoryStore } from "../store/memory.ts";
+import type { Store } from "../store/port.ts";
 import { createRecorder } from "../store/recorder.ts";
 
 /** The Durable Object bound as HOOKD_STORE in wrangler.toml: the Worker must export its class. */
@@ -35,11 +37,26 @@ function appFor(env: Env): Hono {
     },
     // No process.env and no credential chain here: keys and endpoint come from the bindings.
     store,
-    recorder: createRecorder({ store, log: consoleLogger }),
+    // Runs go into the outbox with the run; the Durable Object's alarm sends them (contract §7).
+    recorder: createRecorder({
+      store,
+      log: consoleLogger,
+      delivery: resultsDeliveryFor(config, store)?.entryFor,
+    }),
     ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "workers")), runs: store }),
   });
   cached = { env, app };
   return app;
+}
+
+function resultsDeliveryFor(config: ReturnType<typeof loadConfig>, store: Store) {
+  if (!config.resultsUrl || !config.resultsSecret) return undefined;
+  return createResultsDelivery({
+    store,
+    url: config.resultsUrl,
+    secret: config.resultsSecret,
+    log: consoleLogger,
+  });
 }
 
 export default {

@@ -35,7 +35,17 @@ export interface ResultsDelivery {
   /** The outbox entry recorded together with `run`. */
   entryFor(run: Run): OutboxEntry;
   /** Sends every entry that is due (one batch at a time); never throws. */
-  flush(): Promise<void>;
+  flush(): Promise<FlushReport>;
+}
+
+/** What one flush did, for the caller's log line. */
+export interface FlushReport {
+  /** Acknowledged by the receiver (2xx): removed from the outbox. */
+  delivered: number;
+  /** Failed, tried again later per the backoff schedule. */
+  retried: number;
+  /** Given up (410, or 24 h of failures): removed, logged. */
+  dropped: number;
 }
 
 /** Results delivery per Standard Webhooks, from the store's outbox: nothing is lost to a restart. */
@@ -45,9 +55,15 @@ export function createResultsDelivery(options: ResultsDeliveryOptions): ResultsD
   const timeoutMs = options.sendTimeoutMs ?? SEND_TIMEOUT_MS;
   const webhook = new Webhook(options.secret);
   const { store, url, log } = options;
-  let flushing: Promise<void> | undefined;
+  let flushing: Promise<FlushReport> | undefined;
+  let report: FlushReport = { delivered: 0, retried: 0, dropped: 0 };
 
-  const outcome = (o: DeliveryOutcome) => options.onOutcome?.(o);
+  const outcome = (o: DeliveryOutcome) => {
+    if (o === "delivered") report.delivered++;
+    else if (o === "retry") report.retried++;
+    else report.dropped++;
+    options.onOutcome?.(o);
+  };
 
   async function attempt(entry: OutboxEntry): Promise<void> {
     const sentAt = new Date(Math.floor(now() / 1000) * 1000);
@@ -126,6 +142,7 @@ export function createResultsDelivery(options: ResultsDeliveryOptions): ResultsD
       if (due.length === 0) return;
       if (await store.getState(goneKey(url))) {
         for (const entry of due) await store.outbox.remove(entry.id);
+        report.dropped += due.length;
         log.write({
           level: "warn",
           msg: "results not delivered: the receiver answered 410 Gone",
@@ -150,13 +167,15 @@ export function createResultsDelivery(options: ResultsDeliveryOptions): ResultsD
       return { id: run.id, body, createdAt, dueAt: createdAt, attempts: 0 };
     },
     flush() {
-      // One flush at a time per instance; a call while one runs waits for it.
+      // One flush at a time per instance; a call while one runs shares its report.
       flushing ??= flushOnce()
-        .catch((err: unknown) =>
-          log.write({ level: "error", msg: "results delivery: the store failed", error: String(err) }),
-        )
+        .catch((err: unknown) => {
+          log.write({ level: "error", msg: "results delivery: the store failed", error: String(err) });
+        })
+        .then(() => report)
         .finally(() => {
           flushing = undefined;
+          report = { delivered: 0, retried: 0, dropped: 0 };
         });
       return flushing;
     },

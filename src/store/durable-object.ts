@@ -1,7 +1,8 @@
 import { DurableObject, type DurableObjectState } from "cloudflare:workers";
+import { consoleLogger } from "../platform/web/console-log.ts";
 import type { Run, RunQuery } from "../schema/run.ts";
 import { createSqlStore, type SqlStore } from "./durable-object-sql.ts";
-import { flushOutbox } from "./flush.ts";
+import { flushOutbox, type ResultsSettings } from "./flush.ts";
 import { type OutboxEntry, type Store, StoreError } from "./port.ts";
 
 /** HOOKD_RETENTION_HOURS's default (contract §6). */
@@ -18,12 +19,17 @@ export class HookdStore extends DurableObject {
 
   private readonly retentionMs: number;
 
+  private readonly results: ResultsSettings;
+
   constructor(ctx: DurableObjectState, env: Record<string, unknown>) {
     super(ctx, env);
     this.sql = createSqlStore(ctx.storage.sql);
     // The Worker has checked the setting before its first call here (contract §6).
     const hours = Number(env.HOOKD_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS);
     this.retentionMs = (Number.isFinite(hours) && hours > 0 ? hours : DEFAULT_RETENTION_HOURS) * 3_600_000;
+    const text = (name: string) =>
+      typeof env[name] === "string" && env[name] !== "" ? env[name] : undefined;
+    this.results = { resultsUrl: text("HOOKD_RESULTS_URL"), resultsSecret: text("HOOKD_RESULTS_SECRET") };
   }
 
   claim(key: string): boolean {
@@ -73,7 +79,7 @@ export class HookdStore extends DurableObject {
 
   /** Retries of deliveries: the outbox's due entries, sent from inside the object. */
   async alarm(): Promise<void> {
-    await flushOutbox(this.localStore());
+    await flushOutbox(this.localStore(), this.results, consoleLogger);
     await this.armAlarm();
   }
 

@@ -1,21 +1,31 @@
+import type { Logger } from "../platform/ports.ts";
+import { createResultsDelivery, type FlushReport } from "./delivery.ts";
 import type { Store } from "./port.ts";
 
-/** What one flush of the results outbox did, for the log line of the caller. */
-export interface FlushReport {
-  /** Acknowledged by the receiver (2xx): removed from the outbox. */
-  delivered: number;
-  /** Failed, tried again later per the backoff schedule. */
-  retried: number;
-  /** Given up (410, or 24 h of failures): removed, logged. */
-  dropped: number;
+export type { FlushReport } from "./delivery.ts";
+
+/** HOOKD_RESULTS_URL and HOOKD_RESULTS_SECRET as the settings hold them (both or neither). */
+export interface ResultsSettings {
+  resultsUrl: string | undefined;
+  resultsSecret: string | undefined;
 }
 
 /**
- * Sends the outbox's due entries (contract §7, results delivery). Called where no timer lives:
- * by the Lambda's one-minute schedule (`{"hookd":"flush-outbox"}`) and by the Durable Object's
- * alarm. The results-delivery work fills this in; until then no entry is ever written, so there
- * is nothing to send.
+ * Sends the outbox's due entries (contract §7, results delivery) where no timer lives: the
+ * Lambda's one-minute schedule (`{"hookd":"flush-outbox"}`) and the Durable Object's alarm.
+ * Without a results URL nothing is ever written to the outbox, so there is nothing to send.
  */
-export async function flushOutbox(_store: Store | undefined): Promise<FlushReport> {
-  return { delivered: 0, retried: 0, dropped: 0 };
+export async function flushOutbox(
+  store: Store | undefined,
+  settings: ResultsSettings,
+  log: Logger,
+): Promise<FlushReport> {
+  if (!store || !settings.resultsUrl || !settings.resultsSecret)
+    return { delivered: 0, retried: 0, dropped: 0 };
+  return createResultsDelivery({
+    store,
+    url: settings.resultsUrl,
+    secret: settings.resultsSecret,
+    log,
+  }).flush();
 }

@@ -2,6 +2,7 @@ import { type Env, loadConfig } from "../../config.ts";
 import type { AppDeps } from "../../http/deps.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
+import { createResultsDelivery, type ResultsDelivery } from "../../store/delivery.ts";
 import type { Store } from "../../store/port.ts";
 import { createRecorder } from "../../store/recorder.ts";
 import { createInProcessBackground } from "./background.ts";
@@ -10,7 +11,12 @@ import { createStdoutLogger } from "./stdout-log.ts";
 import { createNodeStore } from "./store.ts";
 import { createNodeHttpClient } from "./undici-http.ts";
 
+/** How often the outbox is looked at on Node: a run is delivered within about this of being recorded. */
+const DELIVERY_TICK_MS = 1_000;
+
 export type NodeDeps = AppDeps & {
+  /** Results delivery (HOOKD_RESULTS_URL), when it is on. */
+  delivery: ResultsDelivery | undefined;
   background: ReturnType<typeof createInProcessBackground>;
   /** Writes the log lines still batched (Lambda freezes the process after each answer). */
   flushLog(): void;
@@ -38,6 +44,20 @@ export function createNodeDeps(env: Env = process.env, options: NodeDepsOptions 
   const log = createStdoutLogger();
   const background = createInProcessBackground();
   const metrics = createPromMetrics();
+  const delivery =
+    config.resultsUrl && config.resultsSecret
+      ? createResultsDelivery({
+          store,
+          url: config.resultsUrl,
+          secret: config.resultsSecret,
+          log,
+          onOutcome: (outcome) => metrics.resultsDelivery(outcome),
+        })
+      : undefined;
+  // Deliveries run on their own timer, never on a hook's or an event's path; what is left in the
+  // outbox at exit is sent by the next process sharing the store.
+  const ticker = delivery && setInterval(() => void delivery.flush(), DELIVERY_TICK_MS);
+  ticker?.unref();
   return {
     config,
     engine: { http, log, config, metrics },
@@ -45,10 +65,12 @@ export function createNodeDeps(env: Env = process.env, options: NodeDepsOptions 
     background,
     auth: "allow",
     store,
-    recorder: createRecorder({ store, log }),
+    recorder: createRecorder({ store, log, delivery: delivery?.entryFor }),
+    delivery,
     ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node")), runs: store }),
     flushLog: () => log.flush(),
     async close() {
+      clearInterval(ticker);
       await background.drain();
       log.flush();
       await http.close?.();

@@ -30,7 +30,7 @@ export function inProcessHookService(env: NodeJS.ProcessEnv = process.env): Hook
   const app = createApp({
     ...deps,
     engine: { ...deps.engine, log: quiet },
-    recorder: createRecorder({ store: deps.store, log: quiet }),
+    recorder: createRecorder({ store: deps.store, log: quiet, delivery: deps.delivery?.entryFor }),
   });
   const token = deps.config.tokens[0];
   return {
