@@ -14,7 +14,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Base URL of the fake ECS endpoint (test/support/fake-ecs.ts). */
     fakeEcs: string;
-    /** ../shared/fixtures/ecs/task-running-fargate.json, as text. */
+    /** test/fixtures/ecs/task-running-fargate.json, as text. */
     ecsRunningFixture: string;
   }
 }
