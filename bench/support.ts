@@ -2,15 +2,15 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
-import { testDockerEngine } from "../test/support/docker-engine.ts";
+import { startTestEngine } from "../test/support/docker-engine.ts";
 import { killOnExit, ROOT } from "./processes.ts";
 
 export { ROOT };
 export const run = promisify(execFile);
 
-/** DOCKER_HOST, else the private engine of scripts/test-docker.sh (started if needed). */
+/** DOCKER_HOST, else a private engine of scripts/test-docker.sh, stopped when the benchmark exits. */
 export async function dockerHost(): Promise<string> {
-  return process.env.DOCKER_HOST || (await testDockerEngine("start"));
+  return process.env.DOCKER_HOST || (await startTestEngine({ ownerPid: process.pid })).host;
 }
 
 /**

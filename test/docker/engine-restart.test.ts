@@ -1,16 +1,23 @@
+import { mkdtemp, rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HookdProcess } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
-import { testDockerEngine } from "../support/docker-engine.ts";
+import { startTestEngine, stopTestEngine } from "../support/docker-engine.ts";
 import { lifecycleLabel } from "../support/labels.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { sleep, until } from "../support/wait.ts";
 import { removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
 
-/** An engine of this test's own: restarting it does not disturb the other Docker tests. */
-const ENGINE_DIR = "/tmp/hookd-test-docker-engine-restart";
-
-const engine = (action: "start" | "stop") => testDockerEngine(action, ENGINE_DIR);
+/**
+ * An engine of this test's own, in a directory made for this run: restarting it disturbs neither
+ * the other Docker tests nor any other engine on the machine. Short, for the socket's path.
+ */
+let engineDir = "";
+const startEngine = async () => {
+  const engine = await startTestEngine({ dir: engineDir, ownerPid: process.pid });
+  if (engine.started === undefined) throw new Error(`an engine was already running in ${engineDir}`);
+  return engine.host;
+};
 
 describe("hookd docker watch across an engine restart", () => {
   let host = "";
@@ -19,12 +26,14 @@ describe("hookd docker watch across an engine restart", () => {
   const containers: string[] = [];
 
   beforeAll(async () => {
+    engineDir = await mkdtemp("/tmp/hookd-restart-");
     target = await startTarget((_req, res) => res.writeHead(200).end());
   });
   afterAll(async () => {
     await watcher?.stop();
     if (host) await removeContainers(host, containers);
-    if (host) await engine("stop");
+    if (host) await stopTestEngine(engineDir);
+    await rm(engineDir, { recursive: true, force: true });
     await target.close();
   });
 
@@ -32,7 +41,7 @@ describe("hookd docker watch across an engine restart", () => {
     timeout: 180_000,
   }, async (ctx) => {
     requireDocker(ctx);
-    host = await engine("start");
+    host = await startEngine();
     watcher = await startWatcher(host);
     const w = watcher;
     const hooksFor = (name: string) => target.requests.filter((r) => r.url === `/warm/${name}`).length;
@@ -49,8 +58,8 @@ describe("hookd docker watch across an engine restart", () => {
     w.child.kill("SIGSTOP");
     const after = [uniqueName("after-restart-1"), uniqueName("after-restart-2")];
     try {
-      await engine("stop");
-      await engine("start");
+      await stopTestEngine(engineDir);
+      await startEngine();
       containers.push(...after);
       await Promise.all(after.map((name) => runContainer(host, name, label(name))));
     } finally {
