@@ -2,12 +2,22 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { workersPoolOptions } from "./test/workers/pool-options.ts";
 
+/**
+ * hookd's JSON log lines that services in the tests write with console.log (the Worker in workerd)
+ * are dropped, unless HOOKD_TEST_LOGS=1; services on Node log to a sink (test/support/test-log.ts).
+ */
+const onConsoleLog = (log: string): false | undefined =>
+  process.env.HOOKD_TEST_LOGS !== "1" && log.startsWith('{"time"') ? false : undefined;
+
 export default defineConfig({
   test: {
+    // The summary reporter's line comes last: `N passed, N failed, N skipped`.
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
         test: {
           name: "node",
+          onConsoleLog,
           include: ["test/**/*.test.ts"],
           exclude: ["test/workers/**", "node_modules/**"],
           globalSetup: ["test/support/docker-global-setup.ts"],
@@ -23,6 +33,7 @@ export default defineConfig({
         plugins: [cloudflareTest(workersPoolOptions)],
         test: {
           name: "workers",
+          onConsoleLog,
           include: ["test/workers/**/*.test.ts"],
           globalSetup: ["test/workers/global-setup.ts", "test/workers/ecs-global-setup.ts"],
           testTimeout: 30_000,

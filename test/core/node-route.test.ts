@@ -3,6 +3,7 @@ import type { NodeServer } from "../../src/entry/node.ts";
 import { createApp } from "../../src/http/app.ts";
 import { createNodeDeps, type NodeDeps } from "../../src/platform/node/deps.ts";
 import { startService, startTarget, type TestTarget } from "../support/servers.ts";
+import { serviceLog } from "../support/test-log.ts";
 
 const TOKEN = "route-token";
 
@@ -44,7 +45,7 @@ describe("POST /v1/hooks/run: the Node service answers as the Hono route does", 
       res.writeHead(req.url === "/fail" ? 503 : 200).end(req.url);
     });
     svc = await startService({ HOOKD_TOKEN: TOKEN });
-    deps = createNodeDeps({ HOOKD_TOKEN: TOKEN, HOOKD_STORE: "memory" });
+    deps = createNodeDeps({ HOOKD_TOKEN: TOKEN, HOOKD_STORE: "memory" }, { log: serviceLog() });
     app = createApp(deps);
   });
   afterAll(async () => {

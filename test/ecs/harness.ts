@@ -11,6 +11,7 @@ import {
 import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
 import { ECS_FIXTURES } from "../support/fixtures.ts";
 import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
+import { recordingServiceLog } from "../support/test-log.ts";
 export const TOKEN = "ecs-t0k";
 
 export type EcsEvent = {
@@ -117,12 +118,12 @@ let revision = 0;
 /** The real Node service, its ECS client (the real SDK) pointed at a fake ECS endpoint on 127.0.0.1. */
 export async function startEcsHarness(env: Record<string, string> = {}): Promise<EcsHarness> {
   const fake = await startFakeEcs();
-  const logs = captureLogLines();
-  const svc = await startService({ HOOKD_TOKEN: TOKEN, ...fakeEcsEnv(fake.url), ...env });
+  const { log, records } = recordingServiceLog();
+  const svc = await startService({ HOOKD_TOKEN: TOKEN, ...fakeEcsEnv(fake.url), ...env }, { log });
   return {
     fake,
     svc,
-    logs: logs.lines,
+    logs: records,
     post: (path, body) => post(svc.url, path, body, TOKEN),
     taskDefinition(containers) {
       revision += 1;
@@ -140,29 +141,9 @@ export async function startEcsHarness(env: Record<string, string> = {}): Promise
     },
     async close() {
       await svc.close();
-      logs.stop();
       await fake.close();
     },
   };
-}
-
-/** The service's JSON log lines (it writes them to stdout), passed through and kept. */
-function captureLogLines() {
-  const lines: Array<Record<string, unknown>> = [];
-  const original = process.stdout.write.bind(process.stdout);
-  const write = (chunk: unknown, ...rest: unknown[]): boolean => {
-    for (const line of String(chunk).split("\n")) {
-      if (!line.startsWith("{")) continue;
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not one of ours
-      }
-    }
-    return (original as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
-  };
-  process.stdout.write = write as typeof process.stdout.write;
-  return { lines, stop: () => (process.stdout.write = original) };
 }
 
 /** A hook target whose answers wait until `release()`; records when each request came. */

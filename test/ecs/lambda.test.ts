@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type FakeEcs, startFakeEcs } from "../support/fake-ecs.ts";
 import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
+import { quietServiceStdout } from "../support/test-log.ts";
 import { fixture, lifecycleLabel, runningEvent, TOKEN, taskOf } from "./harness.ts";
 
 type LambdaModule = typeof import("../../src/entry/lambda.ts");
@@ -56,7 +57,9 @@ describe("Lambda entry", () => {
   let target: TestTarget;
   let lambda: LambdaModule;
   let arn: string;
+  let restoreStdout = () => {};
   beforeAll(async () => {
+    restoreStdout = quietServiceStdout();
     fake = await startFakeEcs();
     target = await startTarget((req, res) => {
       // Slow enough that a handler returning before its hooks finish would be caught.
@@ -77,6 +80,7 @@ describe("Lambda entry", () => {
     ]);
   });
   afterAll(async () => {
+    restoreStdout();
     vi.unstubAllEnvs();
     await fake.close();
     await target.close();

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type NodeServer, startNodeServer } from "../../src/entry/node.ts";
+import type { NodeLogger } from "../../src/platform/node/deps.ts";
+import { serviceLog } from "./test-log.ts";
 
 export interface TestTarget {
   url: string;
@@ -45,10 +47,19 @@ export async function startTarget(
 
 /**
  * hookd's Node service on a free loopback port. Its state is its own (HOOKD_STORE=memory) unless
- * the test names a store: services of different tests never see each other's claims.
+ * the test names a store: services of different tests never see each other's claims. Its log
+ * lines go to `log` (default: test/support/test-log.ts).
  */
-export async function startService(env: Record<string, string> = {}): Promise<NodeServer> {
-  return startNodeServer({ port: 0, host: "127.0.0.1", env: { HOOKD_STORE: "memory", ...env } });
+export async function startService(
+  env: Record<string, string> = {},
+  options: { log?: NodeLogger } = {},
+): Promise<NodeServer> {
+  return startNodeServer({
+    port: 0,
+    host: "127.0.0.1",
+    env: { HOOKD_STORE: "memory", ...env },
+    log: options.log ?? serviceLog(),
+  });
 }
 
 export async function post(

@@ -5,6 +5,7 @@ import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
 import { createResultsDelivery, type ResultsDelivery } from "../../store/delivery.ts";
 import type { Store } from "../../store/port.ts";
 import { createRecorder } from "../../store/recorder.ts";
+import type { Logger } from "../ports.ts";
 import { createInProcessBackground } from "./background.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
 import { createStdoutLogger } from "./stdout-log.ts";
@@ -23,11 +24,16 @@ export type NodeDeps = AppDeps & {
   close(): Promise<void>;
 };
 
+/** Where the JSON log lines go: stdout unless the caller (a test) hands over another logger. */
+export type NodeLogger = Logger & { flush(): void };
+
 export interface NodeDepsOptions {
   /** Which runtime's default store applies (contract §7): the SQLite file on Node, DynamoDB on Lambda. */
   runtime?: "node" | "lambda";
   /** A store the caller already opened (and closes itself): the Docker watcher shares its own. */
   store?: Store;
+  /** Default: JSON lines on stdout. */
+  log?: NodeLogger;
 }
 
 /** Everything the app needs on Node, from the environment. */
@@ -41,7 +47,7 @@ export function createNodeDeps(env: Env = process.env, options: NodeDepsOptions 
       runtime: options.runtime ?? "node",
     });
   const http = createNodeHttpClient({ denyCidrs: config.denyCidrs });
-  const log = createStdoutLogger();
+  const log = options.log ?? createStdoutLogger();
   const background = createInProcessBackground();
   const metrics = createPromMetrics();
   const delivery =
