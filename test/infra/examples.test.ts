@@ -25,6 +25,7 @@ interface ContainerDefinition {
   portMappings?: Array<{ name?: string; containerPort: number }>;
   dependsOn?: Array<{ containerName: string; condition: string }>;
   secrets?: Array<{ name: string; valueFrom: string }>;
+  healthCheck?: { command: string[] };
 }
 interface TaskDefinition {
   pidMode?: string;
@@ -78,6 +79,17 @@ describe("examples/ecs/task-definition.json", () => {
     expect(agent.secrets?.map((s) => s.name)).toEqual(["HOOKD_AGENT_TOKEN"]);
     expect(agent.essential).toBe(false);
     expect(web.dependsOn).toEqual([{ containerName: "hookd-agent", condition: "HEALTHY" }]);
+  });
+
+  it("runs in the sidecar only what hookd's image (the root Dockerfile, node:24-slim) has: node, no curl nor wget", () => {
+    const preStop = (JSON.parse(lifecycle) as { preStop: { exec: { command: string[] } } }).preStop.exec
+      .command;
+    expect(preStop.slice(0, 2)).toEqual(["node", "-e"]);
+    expect(agent.healthCheck?.command.slice(0, 3)).toEqual(["CMD", "node", "-e"]);
+    expect(readFileSync(join(ROOT, "Dockerfile"), "utf8")).toMatch(/^ARG BASE_IMAGE=node:24-slim$/m);
+    const readme = readFileSync(join(EXAMPLE, "README.md"), "utf8");
+    expect(readme).toContain("docker build -t 123456789012.dkr.ecr.eu-west-1.amazonaws.com/hookd:0.1.0 .");
+    expect(readme).not.toMatch(/docker build -f/);
   });
 });
 
@@ -160,14 +172,14 @@ describe("examples/ecs/graceful-stop.sh", () => {
   });
 
   it("goes through `aws lambda invoke` to the Lambda entry when HOOKD_FUNCTION is set", async () => {
-    // A stand-in `aws` that does what Lambda does with the payload: load the entry, call handler.
+    // A stand-in `aws`: `npm run invoke:lambda`'s script does what Lambda does with the payload.
     const bin = mkdtempSync(join(tmpdir(), "hookd-fake-aws-"));
     try {
       writeFileSync(
         join(bin, "aws"),
         `#!/bin/sh
 while [ $# -gt 1 ]; do [ "$1" = --payload ] && payload=$2; shift; done
-exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(import.meta.dirname, "invoke-lambda-entry.ts"))} "$payload" "$1"
+printf '%s' "$payload" | ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, "scripts", "invoke-lambda.ts"))} - | tail -n 1 >"$1"
 `,
       );
       chmodSync(join(bin, "aws"), 0o755);
