@@ -30,14 +30,11 @@ export type EcsEvent = {
   [key: string]: unknown;
 };
 
-/** Fixtures that live in the repository itself (test/fixtures/ecs, its README says where from). */
-const REPO_FIXTURES = resolve(import.meta.dirname, "../fixtures/ecs");
-
+/** An event of test/fixtures/ecs (its README says where each comes from). */
 export function fixture(
   name: "task-running-fargate" | "container-stopped-task-running" | "task-deactivating-service-scheduler",
 ): EcsEvent {
-  const dir = name === "task-deactivating-service-scheduler" ? REPO_FIXTURES : ECS_FIXTURES;
-  return JSON.parse(readFileSync(resolve(dir, `${name}.json`), "utf8")) as EcsEvent;
+  return JSON.parse(readFileSync(resolve(ECS_FIXTURES, `${name}.json`), "utf8")) as EcsEvent;
 }
 
 let serial = 0;
