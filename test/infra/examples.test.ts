@@ -189,6 +189,8 @@ printf '%s' "$payload" | ${JSON.stringify(process.execPath)} ${JSON.stringify(jo
           PATH: `${bin}:${process.env.PATH ?? ""}`,
           HOOKD_FUNCTION: "hookd",
           HOOKD_TOKEN: TOKEN,
+          // The Lambda's default store is DynamoDB (contract §7): this process's memory will do here.
+          HOOKD_STORE: "memory",
           ...fakeEcsEnv(fake.url),
         },
         timeout: 30_000,
