@@ -1,7 +1,10 @@
+import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { type Config, loadConfig } from "../config.ts";
-import { createDockerApi, type DockerApi } from "../platform/node/docker-api.ts";
+import { createDockerApi, DEFAULT_DOCKER_HOST, type DockerApi } from "../platform/node/docker-api.ts";
+import { createNodeStore } from "../platform/node/store.ts";
 import { inspectContainer } from "../runtimes/docker/containers.ts";
+import { holdEngine } from "../runtimes/docker/engine-lease.ts";
 import {
   type HookService,
   inProcessHookService,
@@ -11,6 +14,7 @@ import { createReporter, type Reporter } from "../runtimes/docker/report.ts";
 import { gracePeriodOf, stopWithPreStop } from "../runtimes/docker/stop.ts";
 import { watchDocker } from "../runtimes/docker/watcher.ts";
 import { errorText } from "../schema/labels.ts";
+import type { Store } from "../store/port.ts";
 import { untilStopSignal } from "./signals.ts";
 
 const USAGE = `usage:
@@ -28,9 +32,9 @@ export async function dockerCommand(args: string[]): Promise<number> {
 
 const COMMON = { service: { type: "string" }, json: { type: "boolean", default: false } } as const;
 
-function hookServiceFor(url: string | undefined, config: Config): HookService {
+function hookServiceFor(url: string | undefined, config: Config, store?: Store): HookService {
   // To a remote service: the first of HOOKD_TOKEN's tokens (the current one while rotating).
-  return url ? remoteHookService(url, config.tokens[0]) : inProcessHookService();
+  return url ? remoteHookService(url, config.tokens[0]) : inProcessHookService(process.env, store);
 }
 
 function reporterFor(json: boolean): Reporter {
@@ -44,9 +48,31 @@ async function watchCommand(args: string[]): Promise<number> {
     strict: true,
   });
   const config = loadConfig(process.env);
-  const api = createDockerApi();
-  const service = hookServiceFor(values.service, config);
+  const store = createNodeStore({
+    setting: config.store,
+    retentionHours: config.retentionHours,
+    runtime: "node",
+  });
+  const engine = process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
+  const owner = `${hostname()} pid ${process.pid} since ${new Date().toISOString()}`;
+  const reporter = reporterFor(values.json);
   const controller = new AbortController();
+  const held = await holdEngine(store, engine, owner, (why) => {
+    reporter.error(undefined, `${why}: stopping`);
+    controller.abort();
+  }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  if ("heldBy" in held) {
+    console.error(
+      `hookd docker watch: ${engine} is already watched through ${store.name} by ${held.heldBy}; a second watcher would run nothing (stop that one, or give this one another HOOKD_STORE)`,
+    );
+    await store.close();
+    return 1;
+  }
+  const api = createDockerApi();
+  const service = hookServiceFor(values.service, config, store);
   void untilStopSignal("hookd docker watch", "finishing hooks in flight, then exiting", () =>
     controller.abort(),
   );
@@ -54,15 +80,18 @@ async function watchCommand(args: string[]): Promise<number> {
     await watchDocker({
       api,
       service,
-      reporter: reporterFor(values.json),
+      reporter,
       backoffInitialMs: config.backoffInitialMs,
       backoffMaxMs: config.backoffMaxMs,
+      store,
       labels: values.label ?? [],
       signal: controller.signal,
     });
   } finally {
     await service.close();
     await api.close();
+    await held.release();
+    await store.close();
   }
   return 0;
 }

@@ -5,6 +5,7 @@ import { DockerEventAnswerSchema, type DockerEventSchema } from "../../http/rout
 import { createNodeDeps } from "../../platform/node/deps.ts";
 import type { Logger } from "../../platform/ports.ts";
 import { errorText } from "../../schema/labels.ts";
+import type { Store } from "../../store/port.ts";
 import { createRecorder } from "../../store/recorder.ts";
 
 export type DockerEventBody = z.infer<typeof DockerEventSchema>;
@@ -24,8 +25,8 @@ const ROUTE = "/v1/events/docker";
  * The same Hono app that `hookd serve` runs, called without a socket. Its own JSON log line per
  * hook is dropped: the adapter reports every hook run itself.
  */
-export function inProcessHookService(env: NodeJS.ProcessEnv = process.env): HookService {
-  const deps = createNodeDeps(env);
+export function inProcessHookService(env: NodeJS.ProcessEnv = process.env, store?: Store): HookService {
+  const deps = createNodeDeps(env, store ? { store } : {});
   const quiet: Logger = { write() {} };
   const app = createApp({
     ...deps,

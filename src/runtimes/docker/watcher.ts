@@ -1,6 +1,7 @@
 import { restartPolicyFromDocker, shouldRestart } from "../../engine/policy.ts";
 import type { DockerApi } from "../../platform/node/docker-api.ts";
 import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../schema/labels.ts";
+import { type Store, StoreError } from "../../store/port.ts";
 import { LruMap } from "../lru.ts";
 import { type DockerContainer, inspectContainer, startContainer } from "./containers.ts";
 import { abortableDelay, type ContainerStartEvent, containerStarts } from "./events.ts";
@@ -15,13 +16,17 @@ export interface WatchOptions {
   reporter: Reporter;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  /** HOOKD_STORE: the claims of container starts and the restart backoff, shared by watchers. */
+  store: Store;
   /** Only containers with these labels (`KEY` or `KEY=VALUE`, all of them), besides `hookd.lifecycle`. */
   labels?: string[];
   signal: AbortSignal;
 }
 
-/** Remembers at most this many handled starts, oldest forgotten first. */
+/** Remembers at most this many handled events, oldest forgotten first. */
 const SEEN_LIMIT = 10_000;
+/** A store that cannot answer is asked again after these delays, then the start is reported lost. */
+const STORE_RETRY_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
 
 type Seen = LruMap<string, true>;
 
@@ -38,7 +43,7 @@ function firstTime(seen: Seen, key: string): boolean {
  */
 export async function watchDocker(options: WatchOptions): Promise<void> {
   const { api, reporter, signal } = options;
-  const backoff = new RestartBackoff(options.backoffInitialMs, options.backoffMaxMs);
+  const backoff = new RestartBackoff(options.backoffInitialMs, options.backoffMaxMs, options.store);
   const seen: Seen = new LruMap(SEEN_LIMIT);
   // One chain per container: its starts are handled in order, different containers concurrently.
   const chains = new Map<string, Promise<void>>();
@@ -53,7 +58,7 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
     if (!firstTime(seen, eventKey)) return;
     const previous = chains.get(event.id) ?? Promise.resolve();
     const next = previous
-      .then(() => handleStart(event.id, { ...options, backoff, seen, track }))
+      .then(() => handleStart(event.id, { ...options, backoff, track }))
       .catch((err: unknown) => {
         // The engine may replay this event after a reconnect: let it try again (the start's own
         // key still keeps a hook that did run from running twice).
@@ -85,7 +90,6 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
 
 interface StartContext extends WatchOptions {
   backoff: RestartBackoff;
-  seen: Seen;
   /** Work that outlives the start's handling (a restart after its backoff); awaited on shutdown. */
   track(work: Promise<void>): void;
 }
@@ -94,9 +98,11 @@ async function handleStart(id: string, ctx: StartContext): Promise<void> {
   const container = await inspectContainer(ctx.api, id);
   // Gone or already down again: there is nothing to hook into.
   if (!container?.running) return;
-  // One run per start of the container, however many events (replays, reconnects) report it.
-  if (!firstTime(ctx.seen, `start ${container.id} ${container.startedAt}`)) return;
   if (container.labels[LABEL.lifecycle] === undefined) return;
+  // One run per start of the container, however many events (replays, reconnects, restarted or
+  // second watchers sharing the store) report it.
+  const startKey = `docker start ${container.id} ${container.startedAt}`;
+  if (!(await claimWithRetry(ctx, startKey))) return;
   let answer: Awaited<ReturnType<HookService["send"]>>;
   try {
     answer = await ctx.service.send({
@@ -104,6 +110,8 @@ async function handleStart(id: string, ctx: StartContext): Promise<void> {
       container: eventContainer(container),
     });
   } catch (err) {
+    // Not done: a replay of the start (or another watcher) may do it.
+    await ctx.store.release(startKey).catch(() => undefined);
     ctx.reporter.error(container, `postStart not run: ${errorText(err)}`);
     return;
   }
@@ -131,7 +139,7 @@ async function killAndMaybeRestart(started: DockerContainer, ctx: StartContext):
   }
   const stopped = await inspectContainer(api, container.id);
   if (!stopped) return;
-  const { delayMs, restart } = ctx.backoff.next(container.id);
+  const { delayMs, restart } = await ctx.backoff.next(container.id);
   reporter.action(container, "backoff", `restart policy ${policy}: restart #${restart} in ${delayMs}ms`);
   // The wait is not part of this start's handling: a start by someone else meanwhile is handled at once.
   ctx.track(
@@ -166,6 +174,23 @@ async function restartAfter(
   await startContainer(api, container.id);
   // Its postStart runs again when the engine reports the start.
   reporter.action(container, "restart", `restarted (restart #${restart})`);
+}
+
+/**
+ * The start's claim; a store that cannot answer is asked again (contract §7: the Docker adapter
+ * retries) until the watcher stops. Throws the last StoreError when every retry failed.
+ */
+async function claimWithRetry(ctx: StartContext, key: string): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.store.claim(key);
+    } catch (err) {
+      const wait = STORE_RETRY_MS[attempt];
+      if (!(err instanceof StoreError) || wait === undefined || ctx.signal.aborted) throw err;
+      ctx.reporter.status(`hookd docker watch: ${errorText(err)}; retrying in ${wait}ms`);
+      await abortableDelay(wait, ctx.signal);
+    }
+  }
 }
 
 function restartPolicyOf(container: DockerContainer, reporter: Reporter): RestartPolicy {

@@ -1,0 +1,64 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type HookdProcess, runCli } from "../support/cli.ts";
+import { requireDocker } from "../support/docker.ts";
+import { lifecycleLabel } from "../support/labels.ts";
+import { startTarget, type TestTarget } from "../support/servers.ts";
+import { tempDir } from "../support/temp-dir.ts";
+import { sleep } from "../support/wait.ts";
+import { hookLines, RUN_LABEL, removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
+
+/** Contract §7: watchers on one engine sharing HOOKD_STORE act as one; runs are recorded there. */
+describe("hookd docker watch with a shared SQLite store", { timeout: 120_000 }, () => {
+  const dir = tempDir("hookd-docker-store");
+  const store = { HOOKD_STORE: `sqlite:${join(dir, "hookd.db")}` };
+  let target: TestTarget;
+  const containers: string[] = [];
+  const watchers: HookdProcess[] = [];
+  beforeAll(async () => {
+    target = await startTarget((_req, res) => res.writeHead(200).end("ok"));
+  });
+  afterAll(async () => {
+    for (const w of watchers) await w.stop();
+    const host = process.env.DOCKER_HOST;
+    if (host) await removeContainers(host, containers);
+    await target.close();
+  });
+
+  it("a second watcher on the same engine refuses to start, naming the first; the first's runs are recorded once", async (ctx) => {
+    const host = requireDocker(ctx);
+    const first = await startWatcher(host, store);
+    watchers.push(first);
+    const second = await runCli(["docker", "watch", "--json", "--label", RUN_LABEL], {
+      env: { DOCKER_HOST: host, ...store },
+    });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`pid ${first.child.pid}`);
+
+    const name = uniqueName("shared");
+    containers.push(name);
+    await runContainer(
+      host,
+      name,
+      lifecycleLabel({ postStart: { httpGet: { path: `/warm/${name}`, port: target.port } } }),
+    );
+    await first.waitFor("the postStart", (l) => l.event === "hook" && l.container === name);
+    expect(await first.stop()).toBe(0);
+
+    // Once the first has stopped, the engine is free; the run is in the store.
+    const third = await startWatcher(host, store);
+    watchers.push(third);
+    await sleep(500);
+    expect(target.requests.filter((r) => r.url === `/warm/${name}`)).toHaveLength(1);
+    expect(hookLines(third, name)).toEqual([]);
+    const runs = await runCli(["runs", "--json", "--container", name], { env: store });
+    expect(runs.code, runs.stderr).toBe(0);
+    const recorded = runs.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(recorded).toMatchObject([
+      { phase: "postStart", outcome: "succeeded", source: { runtime: "docker", name } },
+    ]);
+  });
+});
