@@ -23,7 +23,8 @@ async function synthApp(context: Record<string, string>, outdir: string) {
   });
 }
 
-describe("infra/bin/hookd.ts settings", () => {
+// Each synth is its own process, bounded at 60 s; a test runs up to three of them in turn.
+describe("infra/bin/hookd.ts settings", { timeout: 180_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), "hookd-cdk-app-"));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
