@@ -1,0 +1,82 @@
+/**
+ * bench:store's second half: the dispatch and concurrency benchmarks of `npm run bench`, run on
+ * hookd recording every run in a SQLite file (HOOKD_STORE=sqlite:FILE, the Node default),
+ * beside the same run's bare relay and hookd on HOOKD_STORE=memory: what recording costs the hook path.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { fmt, TOKEN } from "./client.ts";
+import { benchConcurrency, printConcurrency } from "./concurrency.ts";
+import { benchDispatch, printDispatch } from "./dispatch.ts";
+import { type Child, openFileLimit, startChild } from "./processes.ts";
+
+export interface ServicesOptions {
+  rounds: number;
+  warmupRounds: number;
+  hooks: number;
+}
+
+/** Runs recorded in the file: proof that the service did record (0 means HOOKD_STORE was ignored). */
+function recordedRuns(path: string): number {
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      return Number(db.prepare("SELECT count(*) AS n FROM runs").get()?.n ?? 0);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
+export async function benchStoreServices(dbPath: string, o: ServicesOptions): Promise<void> {
+  const needed = o.hooks + 200;
+  if (openFileLimit() < needed) {
+    console.log(`services: skipped — the open-file limit is below ${needed}: run \`ulimit -n 20000\` first`);
+    return;
+  }
+  const recordingEnv = { HOOKD_TOKEN: TOKEN, HOOKD_STORE: `sqlite:${dbPath}` };
+  const memoryEnv = { HOOKD_TOKEN: TOKEN, HOOKD_STORE: "memory" };
+  const target = await startChild("target.ts");
+  const relay = await startChild("bare-relay.ts");
+  const started: Child[] = [];
+  const service = async (env: Record<string, string>) => {
+    const s = await startChild("service.ts", env);
+    started.push(s);
+    return s;
+  };
+  try {
+    // Dispatch: hookd recording, the bare relay and hookd on memory, interleaved round by round
+    // (the harness's fourth series, `floor`, carries hookd on memory here).
+    const recording = await service(recordingEnv);
+    const memory = await service(memoryEnv);
+    const d = await benchDispatch(target, recording, relay, { ...o, concurrency: 1 }, memory);
+    console.log("services — hookd with HOOKD_STORE=sqlite:FILE (the Node default) as 'hookd'");
+    printDispatch(d, { ...o, concurrency: 1 });
+    const memP50 = d.floor?.p50 ?? Number.NaN;
+    const relayP50 = d.relay?.p50 ?? Number.NaN;
+    console.log(
+      `  (the 'raw-socket relay' row above is hookd with HOOKD_STORE=memory: p50 ${fmt(memP50, 3)} ms)\n` +
+        `  recording p50 / bare relay p50 ${fmt(d.hookd.p50 / relayP50)}× (goal ≤ 1.2×)   ` +
+        `recording p50 / hookd on memory p50 ${fmt(d.hookd.p50 / memP50)}×`,
+    );
+    await Promise.all(started.splice(0).map((s) => s.stop()));
+
+    // Concurrency: fresh services, so that each peak RSS belongs to this benchmark.
+    const recordingBurst = await benchConcurrency(target, await service(recordingEnv), relay, o);
+    printConcurrency(recordingBurst, o);
+    const memoryBurst = await benchConcurrency(target, await service(memoryEnv), undefined, o);
+    const relayWall = recordingBurst.relay?.wallMs ?? Number.NaN;
+    console.log(
+      `  hookd on memory: wall ${fmt(memoryBurst.hookd.wallMs, 0)} ms, RSS peak ${fmt(memoryBurst.hookd.rssPeakMiB, 0)} MiB\n` +
+        `  recording wall / bare relay wall ${fmt(recordingBurst.hookd.wallMs / relayWall)}× (goal ≤ 1.2×)   ` +
+        `recording wall / hookd on memory wall ${fmt(recordingBurst.hookd.wallMs / memoryBurst.hookd.wallMs)}×   ` +
+        `recording RSS peak ${fmt(recordingBurst.hookd.rssPeakMiB, 0)} MiB (goal ≤ 300 MB)`,
+    );
+    console.log(`  runs recorded in the SQLite file: ${recordedRuns(dbPath)}`);
+  } finally {
+    await Promise.all(started.map((s) => s.stop()));
+    await relay.stop();
+    await target.stop();
+  }
+}
