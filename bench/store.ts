@@ -12,10 +12,11 @@ import { parseArgs } from "node:util";
 import { createDynamoDbStore } from "../src/store/dynamodb.ts";
 import { createMemoryStore } from "../src/store/memory.ts";
 import type { Store } from "../src/store/port.ts";
+import { createSqliteStore } from "../src/store/sqlite.ts";
 import { startDynalite } from "../test/support/dynalite.ts";
 import { fmt } from "./client.ts";
 import { type Burst, claimBurst, recordBurst, type Writer } from "./store-ops.ts";
-import { rawDynamoDb } from "./store-raw.ts";
+import { rawDynamoDb, rawSqlite } from "./store-raw.ts";
 import { benchStoreServices } from "./store-services.ts";
 import { int, median } from "./support.ts";
 
@@ -131,6 +132,13 @@ try {
         store: createMemoryStore({ retentionMs: RETENTION_MS }),
         raw: undefined,
         rawName: "",
+        ops: int("ops", values.ops),
+      },
+      {
+        name: "sqlite (file, WAL)",
+        store: createSqliteStore({ path: join(dir, "store.db"), retentionMs: RETENTION_MS }),
+        raw: rawSqlite(join(dir, "raw.db")),
+        rawName: "raw node:sqlite INSERT, same rows",
         ops: int("ops", values.ops),
       },
       {
