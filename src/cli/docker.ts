@@ -34,7 +34,9 @@ const COMMON = { service: { type: "string" }, json: { type: "boolean", default: 
 
 function hookServiceFor(url: string | undefined, config: Config, store?: Store): HookService {
   // To a remote service: the first of HOOKD_TOKEN's tokens (the current one while rotating).
-  return url ? remoteHookService(url, config.tokens[0]) : inProcessHookService(process.env, store);
+  return url
+    ? remoteHookService(url, config.tokens[0], config.defaultTimeoutSeconds)
+    : inProcessHookService(process.env, store);
 }
 
 function reporterFor(json: boolean): Reporter {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HookdProcess, runCli } from "../support/cli.ts";
+import { type HookdProcess, runCli, startHookd } from "../support/cli.ts";
 import { requireDocker } from "../support/docker.ts";
 import { lifecycleLabel } from "../support/labels.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
@@ -60,5 +60,37 @@ describe("hookd docker watch with a shared SQLite store", { timeout: 120_000 }, 
     expect(recorded).toMatchObject([
       { phase: "postStart", outcome: "succeeded", source: { runtime: "docker", name } },
     ]);
+  });
+
+  it("--service: a service that cannot be reached yet is retried within the hook's deadline", async (ctx) => {
+    const host = requireDocker(ctx);
+    const free = await startTarget((_req, res) => res.end());
+    const port = free.port;
+    await free.close();
+    const watcher = await startWatcher(host, { HOOKD_TOKEN: "svc-t0k", HOOKD_STORE: "memory" }, [
+      "--service",
+      `http://127.0.0.1:${port}`,
+    ]);
+    watchers.push(watcher);
+    const name = uniqueName("late-service");
+    containers.push(name);
+    const postStart = {
+      httpGet: { path: `/late/${name}`, port: target.port, host: "127.0.0.1" },
+      timeoutSeconds: 30,
+    };
+    await runContainer(host, name, lifecycleLabel({ postStart }));
+    await sleep(3_000);
+    const service = startHookd(["serve", "--port", String(port)], {
+      HOOKD_TOKEN: "svc-t0k",
+      HOOKD_STORE: "memory",
+      HOOKD_ALLOW_HOSTS: "127.0.0.1",
+    });
+    watchers.push(service);
+    const line = await watcher.waitFor(
+      "the postStart, once the service is up",
+      (l) => l.event === "hook" && l.container === name,
+    );
+    expect(line).toMatchObject({ outcome: "succeeded" });
+    expect(target.requests.filter((r) => r.url === `/late/${name}`)).toHaveLength(1);
   });
 });

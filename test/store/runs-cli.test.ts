@@ -81,7 +81,9 @@ describe("hookd runs", () => {
     expect(follower.lines.filter((l) => l.container === "cli-follow")).toHaveLength(2);
   });
 
-  it("--help exits 0; a wrong flag or value prints the usage and exits 2; an unreachable service exits 1", async () => {
+  it("--help exits 0; a wrong flag or value prints the usage and exits 2; an unreachable service exits 1", {
+    timeout: 120_000,
+  }, async () => {
     const help = await runCli(["runs", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/usage: hookd runs/);
