@@ -23,6 +23,10 @@ export interface Config {
   resultsUrl: string | undefined;
   /** HOOKD_RESULTS_SECRET: `whsec_<base64>`, present whenever `resultsUrl` is. */
   resultsSecret: string | undefined;
+  /** One ECS API attempt gives up after this (contract §8). */
+  ecsTimeoutSeconds: number;
+  /** The most a SIGTERM waits for work in flight (contract §8). */
+  shutdownSeconds: number;
 }
 
 /** HOOKD_STORE, read. */
@@ -95,6 +99,8 @@ export function loadConfig(env: Env): Config {
     retentionHours: int("HOOKD_RETENTION_HOURS", 168, 1, 87_600),
     resultsUrl: str("HOOKD_RESULTS_URL"),
     resultsSecret: str("HOOKD_RESULTS_SECRET"),
+    ecsTimeoutSeconds: int("HOOKD_ECS_TIMEOUT_SECONDS", 10, 1, 300),
+    shutdownSeconds: int("HOOKD_SHUTDOWN_SECONDS", 30, 0, 3_600),
   };
   if (config.resultsUrl !== undefined) {
     if (!URL.canParse(config.resultsUrl) || !/^https?:$/.test(new URL(config.resultsUrl).protocol))

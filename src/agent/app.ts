@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bearerAuth } from "../http/auth.ts";
 import { readJson } from "../http/body.ts";
 import { ApiError, errorResponse } from "../http/errors.ts";
+import type { InFlight } from "../platform/in-flight.ts";
 import type { AgentMetrics } from "../platform/node/prom-metrics.ts";
 import type { Logger } from "../platform/ports.ts";
 import { VERSION } from "../version.ts";
@@ -16,6 +17,8 @@ export interface AgentAppOptions {
   log: Logger;
   /** Counts execs; serves GET /metrics (behind the token, as /v1). */
   metrics?: AgentMetrics;
+  /** Execs in progress, for a shutdown that abandons some to name them. */
+  inFlight?: InFlight;
 }
 
 /** The agent's HTTP API (contract §4): POST /v1/exec, and GET /healthz without auth. */
@@ -57,7 +60,13 @@ export function createAgentApp(options: AgentAppOptions): Hono {
     try {
       const req = await readJson(c, ExecRequestSchema, "the exec request");
       const started = performance.now();
-      const outcome = await executor.run(req, gone);
+      const done = options.inFlight?.begin({
+        mode: executor.mode,
+        ...(req.containerId !== undefined && { containerId: req.containerId }),
+        command: req.command,
+        startedAt: new Date().toISOString(),
+      });
+      const outcome = await executor.run(req, gone).finally(() => done?.());
       const answer: ExecAnswer = { ...outcome, durationMs: Math.round(performance.now() - started) };
       const result = answer.timedOut ? "timedOut" : answer.exitCode === 0 ? "succeeded" : "failed";
       metrics?.exec(executor.mode, result, answer.durationMs);

@@ -1,4 +1,6 @@
+import { raceDeadline } from "../engine/deadline.ts";
 import { isLoopbackName } from "../http/auth.ts";
+import { createInFlight } from "../platform/in-flight.ts";
 import { createDockerApi, DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
 import { listen } from "../platform/node/listen.ts";
 import { createAgentMetrics } from "../platform/node/prom-metrics.ts";
@@ -27,6 +29,11 @@ export interface AgentServer {
   mode: AgentMode;
   /** Stops accepting, lets running execs finish (each is bounded by its deadline), then returns. */
   close(): Promise<void>;
+  /**
+   * Stops accepting and waits at most `ms` for the execs running; then logs each one left,
+   * cuts its connection (which kills it) and says which they were.
+   */
+  shutdown(ms: number): Promise<{ abandoned: Array<Record<string, unknown>> }>;
 }
 
 export const DEFAULT_AGENT_PORT = 9700;
@@ -41,6 +48,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     );
   }
   const log = options.log ?? createStdoutLogger();
+  const inFlight = createInFlight();
   const executor: Executor =
     options.mode === "docker"
       ? createDockerExecutor({ api: createDockerApi(env.DOCKER_HOST || DEFAULT_DOCKER_HOST), log })
@@ -51,6 +59,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     maxConcurrent: options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
     log,
     metrics: createAgentMetrics(),
+    inFlight,
   });
   const server = await listen(agent.fetch, options).catch(async (err: unknown) => {
     await executor.close();
@@ -63,6 +72,26 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       await server.close();
       log.flush?.();
       await executor.close();
+    },
+    async shutdown(ms) {
+      if ((await raceDeadline(server.close(), ms)) === "done") {
+        log.flush?.();
+        await executor.close();
+        return { abandoned: [] };
+      }
+      const abandoned = inFlight.list();
+      for (const exec of abandoned) {
+        log.write({
+          level: "error",
+          msg: `exec abandoned at shutdown: still running after HOOKD_SHUTDOWN_SECONDS (${ms / 1000}s); killed`,
+          ...exec,
+        });
+      }
+      // The caller's connection goes, and with it the exec (the agent kills what its caller left).
+      server.abort();
+      log.flush?.();
+      await raceDeadline(executor.close(), 2_000);
+      return { abandoned };
     },
   };
 }

@@ -5,10 +5,11 @@ import {
   DEFAULT_MAX_CONCURRENT,
   startAgentServer,
 } from "../agent/server.ts";
+import { loadConfig } from "../config.ts";
 import { DEFAULT_DOCKER_HOST } from "../platform/node/docker-api.ts";
 import { errorText } from "../schema/labels.ts";
 import { wholeNumber } from "./args.ts";
-import { untilStopSignal } from "./signals.ts";
+import { abandonedNote, exitSoon, untilStopSignal } from "./signals.ts";
 
 const USAGE = "usage: hookd agent --mode docker|local [--port 9700] [--host 127.0.0.1] [--max-concurrent 64]";
 
@@ -44,7 +45,9 @@ export async function agentCommand(args: string[]): Promise<number> {
     return 2;
   }
   let server: Awaited<ReturnType<typeof startAgentServer>>;
+  let shutdownSeconds: number;
   try {
+    shutdownSeconds = loadConfig(process.env).shutdownSeconds;
     server = await startAgentServer({
       mode: mode satisfies AgentMode,
       port,
@@ -60,6 +63,15 @@ export async function agentCommand(args: string[]): Promise<number> {
     ? ""
     : " — HOOKD_AGENT_TOKEN is not set: anyone on this machine can run commands through it";
   console.error(`hookd agent: ${mode} mode${where}, listening on ${server.url}${tokenNote}`);
-  await untilStopSignal("hookd agent", "finishing running execs, then exiting", () => server.close());
-  return 0;
+  const seconds = shutdownSeconds;
+  let left = 0;
+  await untilStopSignal(
+    "hookd agent",
+    `finishing running execs (at most HOOKD_SHUTDOWN_SECONDS=${seconds}s), then exiting`,
+    async () => {
+      left = (await server.shutdown(seconds * 1000)).abandoned.length;
+    },
+  );
+  if (left > 0) console.error(abandonedNote("hookd agent", `${left} exec(s)`, seconds));
+  return exitSoon(left > 0 ? 1 : 0);
 }

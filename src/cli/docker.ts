@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { type Config, loadConfig } from "../config.ts";
+import { raceDeadline } from "../engine/deadline.ts";
 import { createDockerApi, DEFAULT_DOCKER_HOST, type DockerApi } from "../platform/node/docker-api.ts";
 import { createNodeStore } from "../platform/node/store.ts";
 import { inspectContainer } from "../runtimes/docker/containers.ts";
@@ -15,7 +16,7 @@ import { gracePeriodOf, stopWithPreStop } from "../runtimes/docker/stop.ts";
 import { watchDocker } from "../runtimes/docker/watcher.ts";
 import { errorText } from "../schema/labels.ts";
 import type { Store } from "../store/port.ts";
-import { untilStopSignal } from "./signals.ts";
+import { abandonedNote, exitSoon, untilStopSignal } from "./signals.ts";
 
 const USAGE = `usage:
   hookd docker watch [--service URL] [--label KEY[=VALUE]]… [--json]
@@ -75,11 +76,15 @@ async function watchCommand(args: string[]): Promise<number> {
   }
   const api = createDockerApi();
   const service = hookServiceFor(values.service, config, store);
-  void untilStopSignal("hookd docker watch", "finishing hooks in flight, then exiting", () =>
-    controller.abort(),
+  const seconds = config.shutdownSeconds;
+  void untilStopSignal(
+    "hookd docker watch",
+    `finishing hooks in flight (at most HOOKD_SHUTDOWN_SECONDS=${seconds}s), then exiting`,
+    () => controller.abort(),
   );
+  let abandoned: number;
   try {
-    await watchDocker({
+    const outcome = await watchDocker({
       api,
       service,
       reporter,
@@ -88,14 +93,18 @@ async function watchCommand(args: string[]): Promise<number> {
       store,
       labels: values.label ?? [],
       signal: controller.signal,
+      shutdownMs: seconds * 1000,
     });
+    abandoned = outcome.abandoned.length;
   } finally {
-    await service.close();
-    await api.close();
+    // What was abandoned may still hold a connection: closing waits for nothing then.
+    await raceDeadline(Promise.all([service.close(), api.close()]), 1_000);
     await held.release();
     await store.close();
   }
-  return 0;
+  if (abandoned > 0)
+    console.error(abandonedNote("hookd docker watch", `${abandoned} container hook(s)`, seconds));
+  return exitSoon(abandoned > 0 ? 1 : 0);
 }
 
 async function stopCommand(args: string[]): Promise<number> {

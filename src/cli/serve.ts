@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { NodeServer } from "../entry/node.ts";
 import { errorText } from "../schema/labels.ts";
 import { wholeNumber } from "./args.ts";
-import { untilStopSignal } from "./signals.ts";
+import { abandonedNote, exitSoon, untilStopSignal } from "./signals.ts";
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -31,6 +31,18 @@ export async function serveCommand(args: string[]): Promise<number> {
     ? ` — HOOKD_TOKEN is not set: /v1 is open to anyone on this machine, so hookd listens on loopback only`
     : "";
   console.error(`hookd serve: listening on ${server.url}${tokenNote}`);
-  await untilStopSignal("hookd serve", "finishing in-flight hooks, then exiting", () => server.close());
-  return 0;
+  const seconds = server.shutdownSeconds;
+  let left = "";
+  await untilStopSignal(
+    "hookd serve",
+    `finishing in-flight hooks (at most HOOKD_SHUTDOWN_SECONDS=${seconds}s), then exiting`,
+    async () => {
+      const { abandonedRuns, abandonedWork } = await server.shutdown(seconds * 1000);
+      if (abandonedRuns.length + abandonedWork > 0) {
+        left = `${abandonedRuns.length} hook run(s) and ${abandonedWork} background task(s)`;
+      }
+    },
+  );
+  if (left) console.error(abandonedNote("hookd serve", left, seconds));
+  return exitSoon(left ? 1 : 0);
 }

@@ -50,7 +50,14 @@ export async function runHook(
     deadline,
     describe: { what: spec.kind },
   };
+  const done = deps.inFlight?.begin({
+    phase,
+    handler: spec.kind,
+    container: target.name ?? target.id ?? "unknown",
+    startedAt: new Date(started).toISOString(),
+  });
   const first = await withinDeadline(spec, ctx, deadline - started);
+  done?.();
   if (first === "timeout") controller.abort(new Error("hook deadline passed"));
   // A deadline already past when the hook came (a grace period spent) reads "after 0s".
   const seconds = Math.max(0, Math.round((deadline - started) / 100) / 10);

@@ -1,4 +1,5 @@
 import type { Config } from "../config.ts";
+import type { InFlight } from "../platform/in-flight.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { HttpClient, Logger } from "../platform/ports.ts";
 import type { NamedPorts } from "../schema/lifecycle.ts";
@@ -31,6 +32,8 @@ export interface EngineDeps {
   now?: () => number;
   /** Counts every hook run (none where absent). */
   metrics?: Metrics | undefined;
+  /** Hook runs in progress, for a shutdown that abandons some to name them. */
+  inFlight?: InFlight | undefined;
 }
 
 /** What one handler kind reports; the dispatcher turns it into a HookResult. */

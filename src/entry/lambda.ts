@@ -61,12 +61,15 @@ async function handleFlush(): Promise<FlushReport | { error: string }> {
  * An ECS event from the rule: hooks and StopTask are done before returning. An ECS API failure
  * throws, so that Lambda retries the event (and sends it to the dead-letter queue at the end).
  */
-async function handleRawEvent(event: EventBridgeEvent) {
+async function handleRawEvent(event: EventBridgeEvent, context: LambdaContext) {
   const ecs = deps.ecs;
   if (!ecs) throw new Error("hookd Lambda: no ECS client configured");
   let handled: EventHandled;
   try {
-    handled = await handleEcsEventAndWait({ ecs, engine: deps.engine, recorder: deps.recorder }, event);
+    handled = await handleEcsEventAndWait(
+      { ecs, engine: deps.engine, recorder: deps.recorder, deadline: deadlineOf(context) },
+      event,
+    );
   } catch (err) {
     deps.metrics?.event("ecs", "failed");
     throw err;
@@ -86,14 +89,33 @@ async function handleRawEvent(event: EventBridgeEvent) {
   return { error: { code: "invalid_request", message: "the event is invalid", issues } };
 }
 
+/** Time kept back from the invocation's end, to log and answer before Lambda stops it. */
+const LAMBDA_MARGIN_MS = 1_000;
+
+/** Epoch ms by which an event's work must end: the invocation's remaining time bounds it. */
+function deadlineOf(context: LambdaContext): number | undefined {
+  const left =
+    typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : undefined;
+  return left === undefined ? undefined : Date.now() + Math.max(0, left - LAMBDA_MARGIN_MS);
+}
+
 export const handler = async (
   event: HttpEvent | EventBridgeEvent | typeof FLUSH_OUTBOX_EVENT,
   context: LambdaContext,
 ) => {
   if (isFlushEvent(event)) return handleFlush();
-  if (isEventBridgeEvent(event)) return handleRawEvent(event);
+  if (isEventBridgeEvent(event)) return handleRawEvent(event, context);
   const answer = await httpHandler(event, context);
-  await deps.background.drain();
+  // The 202 path's background work: within the invocation's time, else abandoned (claims released).
+  const deadline = deadlineOf(context);
+  if (!(await deps.background.drain(deadline === undefined ? undefined : deadline - Date.now()))) {
+    deps.engine.log.write({
+      level: "error",
+      msg: "background work abandoned: the Lambda invocation's time ran out",
+      runs: deps.inFlight.list(),
+    });
+    await deps.background.abandon();
+  }
   deps.flushLog();
   return answer;
 };

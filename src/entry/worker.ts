@@ -43,7 +43,10 @@ function appFor(env: Env): Hono {
       log: consoleLogger,
       delivery: resultsDeliveryFor(config, store)?.entryFor,
     }),
-    ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "workers")), runs: store }),
+    ecs: createEcsDeps({
+      apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "workers", config.ecsTimeoutSeconds)),
+      runs: store,
+    }),
   });
   cached = { env, app };
   return app;

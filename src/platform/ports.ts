@@ -44,5 +44,9 @@ export interface WaitUntil {
  * request's context (see `waitUntilOf` in http/) so that Workers keep the isolate alive.
  */
 export interface BackgroundRunner {
-  run(work: Promise<unknown>, ctx: WaitUntil | undefined): void;
+  /**
+   * `onAbandon` runs if a shutdown gives up on `work` before it settles: the one place to undo
+   * what the work had taken (release its claims, so that a redelivery runs it).
+   */
+  run(work: Promise<unknown>, ctx: WaitUntil | undefined, onAbandon?: () => Promise<void> | void): void;
 }

@@ -62,6 +62,8 @@ export interface FakeEcs {
   failNext(operation: EcsOperation, error: InjectedError, times?: number): void;
   /** Every call of `operation` waits this long before answering. */
   delay(operation: EcsOperation, ms: number): void;
+  /** Calls of `operation` are read and recorded, then never answered (until `hang(op, false)`). */
+  hang(operation: EcsOperation, on?: boolean): void;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startFakeEcs(): Promise<FakeEcs> {
   const tasks = new Map<string, FakeTask>();
   const failures = new Map<string, InjectedError[]>();
   const delays = new Map<string, number>();
+  const hanging = new Set<string>();
   const calls: FakeCall[] = [];
 
   const answer = (res: ServerResponse, status: number, body: unknown, errorType?: string) => {
@@ -222,6 +225,7 @@ export async function startFakeEcs(): Promise<FakeEcs> {
         if (injected) return error(res, injected);
         return handle(operation, body, res);
       };
+      if (hanging.has(operation)) return;
       const wait = delays.get(operation) ?? 0;
       if (wait > 0) setTimeout(respond, wait);
       else respond();
@@ -241,6 +245,7 @@ export async function startFakeEcs(): Promise<FakeEcs> {
       failures.set(operation, queued);
     },
     delay: (operation, ms) => delays.set(operation, ms),
+    hang: (operation, on = true) => void (on ? hanging.add(operation) : hanging.delete(operation)),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -11,6 +11,7 @@ import {
   type PlanOutcome,
   planClaimedEvent,
   type planTaskEvent,
+  releasePlan,
   runTaskEventPlan,
 } from "../../runtimes/ecs/handle-event.ts";
 import {
@@ -47,11 +48,15 @@ function ecsOf(deps: AppDeps): EcsDeps {
 }
 
 /**
- * ECS could not be asked (after the SDK's retries): a 502; the store could not claim: a 503
+ * ECS could not be asked (after the SDK's retries): a 502, or a 504 naming the call when it did not answer in time; the store could not claim: a 503
  * (nothing ran). Either way EventBridge retries the event.
  */
 function upstream(err: unknown): never {
-  if (err instanceof EcsCallError) throw new ApiError(502, "ecs_error", err.message);
+  if (err instanceof EcsCallError) {
+    throw err.timedOut
+      ? new ApiError(504, "ecs_timeout", err.message)
+      : new ApiError(502, "ecs_error", err.message);
+  }
   if (err instanceof StoreError) throw new ApiError(503, "store_unavailable", `${err.message}: nothing ran`);
   throw err;
 }
@@ -90,6 +95,7 @@ export const ecsRoutes: RouteModule = {
         "503": {
           description: "the store could not claim the event: nothing ran (a retry is handled in full)",
         },
+        "504": { description: "ECS did not answer in time; the message names the call" },
       },
     },
     {
@@ -102,6 +108,7 @@ export const ecsRoutes: RouteModule = {
         "404": { description: "ECS does not know the task" },
         "502": { description: "DescribeTasks or DescribeTaskDefinition failed: nothing ran" },
         "503": { description: "the store could not claim the task's stops: nothing ran" },
+        "504": { description: "DescribeTasks or DescribeTaskDefinition did not answer in time: nothing ran" },
       },
     },
   ],
@@ -174,7 +181,9 @@ async function acceptInBackground(
       logPlan(ctx, outcome.plan);
       await runTaskEventPlan(ctx, outcome.plan);
     }, lost);
-    deps.background.run(work, waitUntilOf(c));
+    // Abandoned before it was planned: only the event was claimed.
+    const release = () => releasePlan(ctx, { task, version, runs: [] });
+    deps.background.run(work, waitUntilOf(c), release);
     return c.json(
       {
         accepted: [],
@@ -200,6 +209,7 @@ async function acceptInBackground(
       error: errorText(err),
     });
   });
-  deps.background.run(running, waitUntilOf(c));
+  const plan = outcome.plan;
+  deps.background.run(running, waitUntilOf(c), () => releasePlan(ctx, plan));
   return c.json({ accepted: outcome.plan.runs, ...planNotes(outcome.plan) }, 202);
 }

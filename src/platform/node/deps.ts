@@ -5,6 +5,7 @@ import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
 import { createResultsDelivery, type ResultsDelivery } from "../../store/delivery.ts";
 import type { Store } from "../../store/port.ts";
 import { createRecorder } from "../../store/recorder.ts";
+import { createInFlight, type InFlight } from "../in-flight.ts";
 import type { Logger } from "../ports.ts";
 import { createInProcessBackground } from "./background.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
@@ -19,6 +20,7 @@ export type NodeDeps = AppDeps & {
   /** Results delivery (HOOKD_RESULTS_URL), when it is on. */
   delivery: ResultsDelivery | undefined;
   background: ReturnType<typeof createInProcessBackground>;
+  inFlight: InFlight;
   /** Writes the log lines still batched (Lambda freezes the process after each answer). */
   flushLog(): void;
   close(): Promise<void>;
@@ -64,16 +66,21 @@ export function createNodeDeps(env: Env = process.env, options: NodeDepsOptions 
   // outbox at exit is sent by the next process sharing the store.
   const ticker = delivery && setInterval(() => void delivery.flush(), DELIVERY_TICK_MS);
   ticker?.unref();
+  const inFlight = createInFlight();
   return {
     config,
-    engine: { http, log, config, metrics },
+    engine: { http, log, config, metrics, inFlight },
     metrics,
+    inFlight,
     background,
     auth: "allow",
     store,
     recorder: createRecorder({ store, log, delivery: delivery?.entryFor }),
     delivery,
-    ecs: createEcsDeps({ apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node")), runs: store }),
+    ecs: createEcsDeps({
+      apiFor: createAwsEcsApiFor(awsEcsOptionsFromEnv(env, "node", config.ecsTimeoutSeconds)),
+      runs: store,
+    }),
     flushLog: () => log.flush(),
     async close() {
       clearInterval(ticker);

@@ -14,6 +14,8 @@ export interface DockerApi {
     signal?: AbortSignal;
     /** Long-lived streams (/events, attached exec) must not time out between chunks. */
     stream?: boolean;
+    /** The answer's head must come within this (default DOCKER_CALL_TIMEOUT_MS); a stop takes its grace period. */
+    timeoutMs?: number;
   }): Promise<Dispatcher.ResponseData>;
   /** A JSON request; a non-2xx answer throws DockerApiError with Docker's message. */
   json<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
@@ -43,6 +45,14 @@ export function dockerErrorMessage(text: string): string {
 
 export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 
+/**
+ * The engine answers a call in milliseconds; one that accepts the connection and then says
+ * nothing for this long is stuck, and the caller is told so, naming the call.
+ */
+export const DOCKER_CALL_TIMEOUT_MS = 10_000;
+
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+
 export function createDockerApi(
   dockerHost: string = process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST,
 ): DockerApi {
@@ -60,15 +70,29 @@ export function createDockerApi(
       `DOCKER_HOST "${dockerHost}" is not supported: use unix:///path/to/docker.sock or tcp://host:port`,
     );
   }
-  const request: DockerApi["request"] = (o) =>
-    client.request({
-      method: o.method,
-      path: o.path,
-      headers: o.body === undefined ? {} : { "content-type": "application/json" },
-      ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
-      ...(o.signal && { signal: o.signal }),
-      ...(o.stream && { bodyTimeout: 0, headersTimeout: 0 }),
-    });
+  const request: DockerApi["request"] = async (o) => {
+    const timeoutMs = o.timeoutMs ?? DOCKER_CALL_TIMEOUT_MS;
+    try {
+      return await client.request({
+        method: o.method,
+        path: o.path,
+        headers: o.body === undefined ? {} : { "content-type": "application/json" },
+        ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
+        ...(o.signal && { signal: o.signal }),
+        headersTimeout: timeoutMs,
+        bodyTimeout: o.stream ? 0 : timeoutMs,
+      });
+    } catch (err) {
+      const code = (err as { code?: unknown })?.code;
+      if (typeof code === "string" && TIMEOUT_CODES.has(code)) {
+        throw new Error(
+          `Docker engine at ${dockerHost}: ${o.method} ${o.path.split("?")[0]}: no answer within ${timeoutMs / 1000}s`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  };
   return {
     request,
     async json<T>(

@@ -7,6 +7,8 @@ export interface Listening {
   url: string;
   /** Stops accepting, lets the requests in flight finish (each bounded by its deadline), then returns. */
   close(): Promise<void>;
+  /** Cuts every connection, requests in flight too: a shutdown that gave up waiting. */
+  abort(): void;
 }
 
 /** Node's default accept queue (511) overflows when thousands of hooks arrive at once, and the kernel then
@@ -60,5 +62,6 @@ export async function listen(
       await closed;
       clearInterval(sweeper);
     },
+    abort: () => server.closeAllConnections(),
   };
 }

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { type DockerApi, DockerApiError, dockerErrorMessage } from "../../platform/node/docker-api.ts";
+import {
+  DOCKER_CALL_TIMEOUT_MS,
+  type DockerApi,
+  DockerApiError,
+  dockerErrorMessage,
+} from "../../platform/node/docker-api.ts";
 
 /** A container as the adapter needs it, from `GET /containers/{id}/json`. */
 export interface DockerContainer {
@@ -70,18 +75,18 @@ function containerIp(c: z.infer<typeof InspectSchema>): string | undefined {
  * the API marks the container as stopped by hand, so Docker's restart policy leaves it stopped.
  */
 export function stopContainer(api: DockerApi, id: string, seconds: number): Promise<void> {
-  // The engine answers only once the container is down: no client timeout may cut that short.
-  return containerAction(api, id, `stop?t=${seconds}`, true);
+  // The engine answers only once the container is down, SIGKILL at `seconds` included.
+  return containerAction(api, id, `stop?t=${seconds}`, seconds * 1000 + DOCKER_CALL_TIMEOUT_MS);
 }
 
 export function startContainer(api: DockerApi, id: string): Promise<void> {
-  return containerAction(api, id, "start", false);
+  return containerAction(api, id, "start", DOCKER_CALL_TIMEOUT_MS);
 }
 
 /** `POST /containers/{id}/{action}`: 204 done, 304 already so; anything else throws. */
-async function containerAction(api: DockerApi, id: string, action: string, slow: boolean): Promise<void> {
+async function containerAction(api: DockerApi, id: string, action: string, timeoutMs: number): Promise<void> {
   const path = `/containers/${encodeURIComponent(id)}/${action}`;
-  const res = await api.request({ method: "POST", path, stream: slow });
+  const res = await api.request({ method: "POST", path, timeoutMs });
   const text = await res.body.text();
   if (res.statusCode === 204 || res.statusCode === 304) return;
   throw new DockerApiError(

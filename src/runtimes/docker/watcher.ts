@@ -1,3 +1,4 @@
+import { raceDeadline } from "../../engine/deadline.ts";
 import { restartPolicyFromDocker, shouldRestart } from "../../engine/policy.ts";
 import type { DockerApi } from "../../platform/node/docker-api.ts";
 import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../schema/labels.ts";
@@ -21,6 +22,14 @@ export interface WatchOptions {
   /** Only containers with these labels (`KEY` or `KEY=VALUE`, all of them), besides `hookd.lifecycle`. */
   labels?: string[];
   signal: AbortSignal;
+  /** Once `signal` aborts, the most to wait for the work in flight (HOOKD_SHUTDOWN_SECONDS); default: no limit. */
+  shutdownMs?: number;
+}
+
+/** A container's work the watcher gave up on at shutdown. */
+export interface AbandonedWork {
+  container: { id: string; name: string };
+  what: string;
 }
 
 /** Remembers at most this many handled events, oldest forgotten first. */
@@ -39,17 +48,18 @@ function firstTime(seen: Seen, key: string): boolean {
 
 /**
  * `hookd docker watch`: runs `postStart` for every labelled container start and applies the answer.
- * Returns once `signal` is aborted and the hooks in flight are done (pending restarts are dropped).
+ * Returns once `signal` is aborted and the hooks in flight are done (pending restarts are dropped),
+ * or `shutdownMs` later with the work it abandoned, each reported.
  */
-export async function watchDocker(options: WatchOptions): Promise<void> {
+export async function watchDocker(options: WatchOptions): Promise<{ abandoned: AbandonedWork[] }> {
   const { api, reporter, signal } = options;
   const backoff = new RestartBackoff(options.backoffInitialMs, options.backoffMaxMs, options.store);
   const seen: Seen = new LruMap(SEEN_LIMIT);
   // One chain per container: its starts are handled in order, different containers concurrently.
   const chains = new Map<string, Promise<void>>();
-  const inFlight = new Set<Promise<void>>();
-  const track = (work: Promise<void>) => {
-    inFlight.add(work);
+  const inFlight = new Map<Promise<void>, AbandonedWork>();
+  const track = (work: Promise<void>, about: AbandonedWork) => {
+    inFlight.set(work, about);
     void work.finally(() => inFlight.delete(work));
   };
 
@@ -66,7 +76,7 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
         reporter.error({ id: event.id, name: event.id.slice(0, 12) }, errorText(err));
       });
     chains.set(event.id, next);
-    track(next);
+    track(next, { container: { id: event.id, name: event.id.slice(0, 12) }, what: "postStart" });
     void next.finally(() => {
       if (chains.get(event.id) === next) chains.delete(event.id);
     });
@@ -85,13 +95,28 @@ export async function watchDocker(options: WatchOptions): Promise<void> {
       reporter.status(`hookd docker watch: engine lost (${reason}); reconnecting in ${retryInMs}ms`),
   });
   for await (const event of events) handle(event);
-  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  const drained = (async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight.keys()]);
+  })();
+  if (options.shutdownMs === undefined) await drained;
+  else if ((await raceDeadline(drained, options.shutdownMs)) === "deadline") {
+    const abandoned = [...inFlight.values()];
+    // The hook point for claims (contract §7): a claimed start abandoned here is released.
+    for (const a of abandoned) {
+      reporter.error(
+        a.container,
+        `${a.what} abandoned at shutdown: still running after HOOKD_SHUTDOWN_SECONDS (${options.shutdownMs / 1000}s)`,
+      );
+    }
+    return { abandoned };
+  }
+  return { abandoned: [] };
 }
 
 interface StartContext extends WatchOptions {
   backoff: RestartBackoff;
   /** Work that outlives the start's handling (a restart after its backoff); awaited on shutdown. */
-  track(work: Promise<void>): void;
+  track(work: Promise<void>, about: AbandonedWork): void;
 }
 
 async function handleStart(id: string, ctx: StartContext): Promise<void> {
@@ -146,6 +171,7 @@ async function killAndMaybeRestart(started: DockerContainer, ctx: StartContext):
     restartAfter(container, stopped, delayMs, restart, ctx).catch((err: unknown) =>
       reporter.error(container, `restart failed: ${errorText(err)}`),
     ),
+    { container: { id: container.id, name: container.name }, what: "restart" },
   );
 }
 

@@ -40,11 +40,15 @@ export interface EcsAttachment {
   details?: Array<{ name?: string | undefined; value?: string | undefined }> | undefined;
 }
 
+/**
+ * Every call ends within its own budget (all attempts together), and sooner when `signal` (the
+ * work's deadline) aborts: then it throws an EcsCallError with `timedOut` set.
+ */
 export interface EcsApi {
-  describeTaskDefinition(arn: string): Promise<EcsTaskDefinition>;
+  describeTaskDefinition(arn: string, signal?: AbortSignal): Promise<EcsTaskDefinition>;
   /** The task, or undefined when ECS does not know it. */
-  describeTask(cluster: string, task: string): Promise<EcsTaskView | undefined>;
-  stopTask(cluster: string, task: string, reason: string): Promise<void>;
+  describeTask(cluster: string, task: string, signal?: AbortSignal): Promise<EcsTaskView | undefined>;
+  stopTask(cluster: string, task: string, reason: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** The ECS API of a region (task ARNs carry theirs); undefined: the configured default region. */
@@ -57,6 +61,8 @@ export class EcsCallError extends Error {
   readonly subject: string;
   readonly code: string;
   readonly attempts: number | undefined;
+  /** ECS did not answer in time (an attempt's timeout, or the call's budget): a 504, not a 502. */
+  readonly timedOut: boolean;
 
   constructor(
     operation: string,
@@ -64,6 +70,7 @@ export class EcsCallError extends Error {
     code: string,
     message: string,
     attempts: number | undefined,
+    timedOut = false,
   ) {
     super(
       `ECS ${operation} ${subject}: ${code}: ${message}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ""}`,
@@ -72,6 +79,7 @@ export class EcsCallError extends Error {
     this.subject = subject;
     this.code = code;
     this.attempts = attempts;
+    this.timedOut = timedOut;
   }
 }
 

@@ -12,7 +12,23 @@ export interface AwsEcsOptions {
     | undefined;
   /** Why the keys are needed where there is no default chain (Workers), said on the first call. */
   credentialsRequired?: string | undefined;
+  /** One attempt gives up after this (HOOKD_ECS_TIMEOUT_SECONDS): connecting, and waiting for the answer. */
+  attemptTimeoutMs?: number | undefined;
 }
+
+/** Attempts per call (the SDK's default, said here because the call's budget is counted from it). */
+export const ECS_MAX_ATTEMPTS = 3;
+
+/**
+ * All attempts of one call together, their pauses included: the SDK's pauses between attempts
+ * stay well under a second, so 2 s of slack keeps an ECS route's answer within
+ * 3 × HOOKD_ECS_TIMEOUT_SECONDS + 5 s (contract §8).
+ */
+export function ecsCallBudgetMs(attemptTimeoutMs: number): number {
+  return ECS_MAX_ATTEMPTS * attemptTimeoutMs + 2_000;
+}
+
+export const DEFAULT_ECS_ATTEMPT_TIMEOUT_MS = 10_000;
 
 function text(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -23,7 +39,11 @@ function text(env: Env, name: string): string | undefined {
  * Client settings from the environment (process.env on Node and Lambda, the bindings on Workers,
  * which have no process.env: so the endpoint and keys are read here and passed explicitly).
  */
-export function awsEcsOptionsFromEnv(env: Env, runtime: "node" | "workers"): AwsEcsOptions {
+export function awsEcsOptionsFromEnv(
+  env: Env,
+  runtime: "node" | "workers",
+  attemptTimeoutSeconds?: number,
+): AwsEcsOptions {
   const accessKeyId = text(env, "AWS_ACCESS_KEY_ID");
   const secretAccessKey = text(env, "AWS_SECRET_ACCESS_KEY");
   const credentials =
@@ -34,6 +54,7 @@ export function awsEcsOptionsFromEnv(env: Env, runtime: "node" | "workers"): Aws
     region: text(env, "AWS_REGION") ?? text(env, "AWS_DEFAULT_REGION"),
     endpoint: text(env, "AWS_ENDPOINT_URL_ECS") ?? text(env, "AWS_ENDPOINT_URL"),
     credentials,
+    ...(attemptTimeoutSeconds !== undefined && { attemptTimeoutMs: attemptTimeoutSeconds * 1000 }),
     ...(runtime === "workers" &&
       !credentials && {
         credentialsRequired:
@@ -70,6 +91,7 @@ function loadSdk(): Promise<EcsSdk> {
 
 function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
   let client: ECSClient | undefined;
+  const attemptMs = options.attemptTimeoutMs ?? DEFAULT_ECS_ATTEMPT_TIMEOUT_MS;
   const clientFor = (sdk: EcsSdk, operation: string, subject: string): ECSClient => {
     if (options.credentialsRequired) {
       throw new EcsCallError(
@@ -84,7 +106,18 @@ function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
       throw new EcsCallError(operation, subject, "RegionMissing", "no region: set AWS_REGION", undefined);
     }
     if (!client) {
-      const config: ECSClientConfig = { region };
+      // Node's handler takes both; on Workers the fetch handler takes requestTimeout, and the
+      // call's abortSignal below bounds the rest.
+      const config: ECSClientConfig = {
+        region,
+        maxAttempts: ECS_MAX_ATTEMPTS,
+        // Without throwOnRequestTimeout, Node's handler only warns when requestTimeout passes.
+        requestHandler: {
+          connectionTimeout: attemptMs,
+          requestTimeout: attemptMs,
+          throwOnRequestTimeout: true,
+        },
+      };
       if (options.endpoint) config.endpoint = options.endpoint;
       const keys = options.credentials;
       if (keys) {
@@ -101,20 +134,30 @@ function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
   const call = async <T>(
     operation: string,
     subject: string,
-    send: (c: ECSClient, sdk: EcsSdk) => Promise<T>,
+    signal: AbortSignal | undefined,
+    send: (c: ECSClient, sdk: EcsSdk, abortSignal: AbortSignal) => Promise<T>,
   ) => {
     const sdk = await loadSdk();
     const c = clientFor(sdk, operation, subject);
+    const budgetMs = ecsCallBudgetMs(attemptMs);
+    const budget = AbortSignal.timeout(budgetMs);
+    const abortSignal = signal ? AbortSignal.any([budget, signal]) : budget;
     try {
-      return await send(c, sdk);
+      return await send(c, sdk, abortSignal);
     } catch (err) {
-      throw asCallError(operation, subject, err);
+      if (abortSignal.aborted) {
+        const why = budget.aborted
+          ? `no answer within ${budgetMs / 1000}s (${ECS_MAX_ATTEMPTS} attempts of HOOKD_ECS_TIMEOUT_SECONDS=${attemptMs / 1000})`
+          : "the work's deadline passed first";
+        throw new EcsCallError(operation, subject, "TimeoutError", why, undefined, true);
+      }
+      throw asCallError(operation, subject, err, attemptMs);
     }
   };
   return {
-    async describeTaskDefinition(arn) {
-      const out = await call("DescribeTaskDefinition", arn, (c, sdk) =>
-        c.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: arn })),
+    async describeTaskDefinition(arn, signal) {
+      const out = await call("DescribeTaskDefinition", arn, signal, (c, sdk, abortSignal) =>
+        c.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: arn }), { abortSignal }),
       );
       const def = out.taskDefinition;
       return {
@@ -127,9 +170,9 @@ function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
         })),
       };
     },
-    async describeTask(cluster, task) {
-      const out = await call("DescribeTasks", `${task} in ${cluster}`, (c, sdk) =>
-        c.send(new sdk.DescribeTasksCommand({ cluster, tasks: [task] })),
+    async describeTask(cluster, task, signal) {
+      const out = await call("DescribeTasks", `${task} in ${cluster}`, signal, (c, sdk, abortSignal) =>
+        c.send(new sdk.DescribeTasksCommand({ cluster, tasks: [task] }), { abortSignal }),
       );
       const t = out.tasks?.[0];
       if (!t?.taskArn) return undefined;
@@ -153,19 +196,24 @@ function awsEcsApi(options: AwsEcsOptions, region: string | undefined): EcsApi {
       };
       return view;
     },
-    async stopTask(cluster, task, reason) {
-      await call("StopTask", `${task} in ${cluster}`, (c, sdk) =>
-        c.send(new sdk.StopTaskCommand({ cluster, task, reason })),
+    async stopTask(cluster, task, reason, signal) {
+      await call("StopTask", `${task} in ${cluster}`, signal, (c, sdk, abortSignal) =>
+        c.send(new sdk.StopTaskCommand({ cluster, task, reason }), { abortSignal }),
       );
     },
   };
 }
 
-function asCallError(operation: string, subject: string, err: unknown): EcsCallError {
+function asCallError(operation: string, subject: string, err: unknown, attemptMs: number): EcsCallError {
   if (err instanceof EcsCallError) return err;
   const e = err as { name?: unknown; message?: unknown; $metadata?: { attempts?: unknown } } | undefined;
   const code = typeof e?.name === "string" ? e.name : "Error";
   const message = typeof e?.message === "string" && e.message !== "" ? e.message : String(err);
   const attempts = typeof e?.$metadata?.attempts === "number" ? e.$metadata.attempts : undefined;
-  return new EcsCallError(operation, subject, code, message, attempts);
+  // The handler's per-attempt timeout, on the last attempt.
+  const timedOut = code === "TimeoutError" || code === "RequestTimeout" || code === "RequestTimeoutException";
+  const said = timedOut
+    ? `no answer within ${attemptMs / 1000}s (HOOKD_ECS_TIMEOUT_SECONDS) to each attempt`
+    : message;
+  return new EcsCallError(operation, subject, code, said, attempts, timedOut);
 }

@@ -24,6 +24,23 @@ export interface EcsRunContext {
   ecs: EcsDeps;
   engine: EngineDeps;
   recorder: Recorder;
+  /**
+   * Epoch ms by which this event's work must be done (on Lambda, the invocation's remaining
+   * time): hooks end by then, and ECS calls give up.
+   */
+  deadline?: number | undefined;
+}
+
+/** The earlier of a hook's own deadline and the event's (either may be absent). */
+export function notAfter(ctx: EcsRunContext, own?: number): number | undefined {
+  if (ctx.deadline === undefined) return own;
+  return own === undefined ? ctx.deadline : Math.min(own, ctx.deadline);
+}
+
+/** Aborts at the event's deadline, for the ECS calls of its work; undefined without one. */
+export function deadlineSignal(ctx: EcsRunContext): AbortSignal | undefined {
+  if (ctx.deadline === undefined) return undefined;
+  return AbortSignal.timeout(Math.max(0, ctx.deadline - (ctx.engine.now ?? Date.now)()));
 }
 
 /** Runs one hook of a task's container and records its result as an ECS run. */
@@ -99,7 +116,7 @@ export async function runPreStops(
       if ((!claimed[i] && !always) || !handler) return undefined;
       return runEcsHook(ctx, "preStop", handler, task, container, h, {
         timeoutSeconds: preStopTimeoutSeconds(h),
-        notAfter: start + h.graceSeconds * 1000,
+        notAfter: notAfter(ctx, start + h.graceSeconds * 1000),
       });
     }),
   );
@@ -131,7 +148,7 @@ export async function stopTask(ctx: EcsRunContext, task: EcsTaskView, reason: st
     ok: true,
   };
   try {
-    await apiForTask(ctx.ecs, task).stopTask(task.clusterArn, task.taskArn, reason);
+    await apiForTask(ctx.ecs, task).stopTask(task.clusterArn, task.taskArn, reason, deadlineSignal(ctx));
     ctx.engine.log.write({ level: "info", msg: "ecs StopTask", ...action });
     return action;
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { HookResult } from "../../schema/result.ts";
 import {
   apiForTask,
+  deadlineSignal,
   type EcsAction,
   type EcsRunContext,
   runPreStops,
@@ -24,7 +25,7 @@ export async function stopTaskGracefully(
   request: { cluster: string; task: string; reason?: string | undefined },
 ): Promise<GracefulStopOutcome> {
   const api = apiForTask(ctx.ecs, { taskArn: request.task, clusterArn: request.cluster });
-  const task = await api.describeTask(request.cluster, request.task);
+  const task = await api.describeTask(request.cluster, request.task, deadlineSignal(ctx));
   if (!task) {
     return { found: false, message: `ECS does not know task ${request.task} in cluster ${request.cluster}` };
   }

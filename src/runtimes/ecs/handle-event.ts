@@ -6,6 +6,7 @@ import {
   claimAll,
   type EcsAction,
   type EcsRunContext,
+  notAfter,
   preStopContainers,
   preStopTimeoutSeconds,
   runEcsHook,
@@ -181,6 +182,25 @@ function run(phase: Phase, c: EcsTaskContainer, handler: HandlerKind, task: EcsT
   };
 }
 
+/**
+ * Forgets what a plan claimed, so that a redelivery of its event runs it: called when the work
+ * was abandoned (a shutdown that could not wait for it).
+ */
+export async function releasePlan(
+  ctx: EcsRunContext,
+  plan: Pick<TaskEventPlan, "task" | "version" | "runs">,
+) {
+  const { runs } = ctx.ecs;
+  await runs.release(runKeys.event(plan.task.taskArn, plan.version));
+  for (const r of plan.runs) {
+    await runs.release(
+      r.phase === "postStart"
+        ? runKeys.postStart(r.task, r.container, r.runtimeId)
+        : runKeys.containerStop(r.task, r.container, r.runtimeId),
+    );
+  }
+}
+
 /** Runs a plan: the postStart hooks (and, if one fails, the task's preStop then StopTask), or the preStop hooks. */
 export async function runTaskEventPlan(ctx: EcsRunContext, plan: TaskEventPlan): Promise<TaskEventOutcome> {
   const { task, hooks } = plan;
@@ -193,7 +213,10 @@ export async function runTaskEventPlan(ctx: EcsRunContext, plan: TaskEventPlan):
       if (!container || !h || !handler) throw new Error(`planned ${r.phase} of ${r.container} has no hook`);
       // As the kubelet bounds it: a preStop's own deadline, else the grace period. ECS does not wait for it.
       const timeoutSeconds = r.phase === "preStop" ? preStopTimeoutSeconds(h) : undefined;
-      return runEcsHook(ctx, r.phase, handler, task, container, h, { timeoutSeconds });
+      return runEcsHook(ctx, r.phase, handler, task, container, h, {
+        timeoutSeconds,
+        notAfter: notAfter(ctx),
+      });
     }),
   );
   const failed = results.find((r) => r.phase === "postStart" && r.outcome !== "succeeded");
