@@ -4,11 +4,11 @@ import { createApp } from "../http/app.ts";
 import { errorBody } from "../http/errors.ts";
 import { consoleLogger } from "../platform/web/console-log.ts";
 import { createFetchHttpClient } from "../platform/web/fetch-http.ts";
+import { createWorkerStore } from "../platform/web/worker-store.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../runtimes/ecs/deps.ts";
 import { errorText } from "../schema/labels.ts";
 import { createResultsDelivery } from "../store/delivery.ts";
-import { createMemoryStore } from "../store/memory.ts";
 import type { Store } from "../store/port.ts";
 import { createRecorder } from "../store/recorder.ts";
 
@@ -21,8 +21,7 @@ let cached: { env: Env; app: Hono } | undefined;
 function appFor(env: Env): Hono {
   if (cached?.env === env) return cached.app;
   const config = loadConfig(env);
-  // Until the Durable Object store is bound (issue 13), an isolate keeps its own claims and runs.
-  const store = createMemoryStore({ retentionMs: config.retentionHours * 3_600_000 });
+  const store = createWorkerStore(env, config, consoleLogger);
   const app = createApp({
     config,
     engine: { http: createFetchHttpClient(), log: consoleLogger, config },

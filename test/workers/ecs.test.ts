@@ -133,6 +133,33 @@ describe("ECS in workerd", () => {
     expect(calls.map((c) => c.operation)).toEqual(["DescribeTaskDefinition", `hook /${warm}`, "StopTask"]);
   });
 
+  it("runs a postStart once for the same event sent many times at once (the Durable Object's claim)", async () => {
+    const warm = id("dup-warm");
+    const { event, taskArn } = await newTask({ postStart: hook(warm) });
+    // Each call builds its app anew (its bindings differ): only the object is shared, as between isolates.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => postEvent("/v1/events/ecs?wait=true", event)),
+    );
+    const bodies = (await Promise.all(answers.map((r) => r.json()))) as Array<{
+      results?: unknown[];
+      duplicate?: unknown;
+    }>;
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(bodies.flatMap((b) => b.results ?? [])).toHaveLength(1);
+    expect(bodies.filter((b) => b.duplicate !== undefined)).toHaveLength(19);
+    const hooks = ((await control("calls")) as Call[]).filter((c) => c.operation === `hook /${warm}`);
+    expect(hooks).toHaveLength(1);
+    const runs = await callWorker(
+      new Request(`http://hookd.test/v1/runs?task=${encodeURIComponent(taskArn)}`, {
+        headers: { authorization: `Bearer ${WORKER_TEST_TOKEN}` },
+      }),
+      ecsBindings,
+    );
+    expect(((await runs.json()) as { runs: unknown[] }).runs).toMatchObject([
+      { phase: "postStart", outcome: "succeeded", source: { runtime: "ecs", task: taskArn } },
+    ]);
+  });
+
   it("says which secrets are missing when the Worker has no AWS keys", async () => {
     const { event } = await newTask({ postStart: hook(id("no-keys")) });
     const res = await postEvent("/v1/events/ecs?wait=true", event, {
