@@ -44,6 +44,8 @@ export async function agentCommand(args: string[]): Promise<number> {
     );
     return 2;
   }
+  // Every setting is checked at start, the service's too: one environment often serves both.
+  loadConfig(process.env);
   let server: Awaited<ReturnType<typeof startAgentServer>>;
   let shutdownSeconds: number;
   try {

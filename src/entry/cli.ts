@@ -50,6 +50,11 @@ export async function main(argv: string[]): Promise<number> {
     return await command(args);
   } catch (err) {
     console.error(`hookd ${name}: ${errorText(err)}`);
-    return 2;
+    // A wrong flag is bad usage; a bad setting, as any other failure to do the work, is 1.
+    return isUsageError(err) ? 2 : 1;
   }
+}
+
+function isUsageError(err: unknown): boolean {
+  return err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS_");
 }

@@ -1,5 +1,4 @@
 import type { ExecutionContext, Hono } from "hono";
-import { type Env, loadConfig } from "../config.ts";
 import { createApp } from "../http/app.ts";
 import { errorBody } from "../http/errors.ts";
 import { consoleLogger } from "../platform/web/console-log.ts";
@@ -8,6 +7,7 @@ import { createWorkerStore } from "../platform/web/worker-store.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../runtimes/ecs/deps.ts";
 import { errorText } from "../schema/labels.ts";
+import { type Env, loadConfig } from "../schema/settings.ts";
 import { createResultsDelivery } from "../store/delivery.ts";
 import type { Store } from "../store/port.ts";
 import { createRecorder } from "../store/recorder.ts";

@@ -153,27 +153,12 @@ describe("hookd serve", () => {
     expect(r.stderr).toMatch(/HOOKD_TOKEN is not set: refusing/);
   });
 
-  it("refuses bad settings with the variable's name", async () => {
-    const r = await runCli(["serve", "--port", "0"], { env: { HOOKD_DEFAULT_TIMEOUT_SECONDS: "soon" } });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/HOOKD_DEFAULT_TIMEOUT_SECONDS: expected a whole number/);
-    // Past a day: Node would run a longer timer at once, and every hook would time out.
-    const huge = await runCli(["serve", "--port", "0"], {
-      env: { HOOKD_DEFAULT_TIMEOUT_SECONDS: "3000000" },
-    });
-    expect(huge.code).toBe(1);
-    expect(huge.stderr).toMatch(/HOOKD_DEFAULT_TIMEOUT_SECONDS: expected a whole number from 1 to 86400/);
-  });
-
-  it("takes a port in digits only, naming where it came from", async () => {
+  it("takes --port in digits only", async () => {
     for (const port of ["0x1F91", "80.5", "65536", " "]) {
       const r = await runCli(["serve", "--port", port]);
       expect(r.code, port).toBe(2);
       expect(r.stderr).toContain(`--port must be a port number (0-65535), got ${JSON.stringify(port)}`);
     }
-    const env = await runCli(["serve"], { env: { PORT: "8o8o" } });
-    expect(env.code).toBe(2);
-    expect(env.stderr).toContain('PORT must be a port number (0-65535), got "8o8o"');
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
+import { BAD_SETTINGS, expectNamed } from "../support/bad-settings.ts";
 import { bundledWorker, callWorker, mainWorker, postJson, type WorkerUnderTest } from "./worker-client.ts";
 
 const target = inject("loopbackTarget");
@@ -137,9 +138,23 @@ describe("Worker with a bad setting", () => {
     expect(await res.json()).toEqual({
       error: {
         code: "bad_settings",
-        message: expect.stringMatching(/HOOKD_DEFAULT_TIMEOUT_SECONDS: expected a whole number/),
+        message: expect.stringMatching(
+          /HOOKD_DEFAULT_TIMEOUT_SECONDS="soon": expected a whole number of seconds from 1 to 86400/,
+        ),
         issues: [],
       },
     });
+  });
+
+  it("names every bad setting of contract §6, its value and what is allowed", async () => {
+    for (const bad of BAD_SETTINGS) {
+      const res = await callWorker(new Request("http://hookd.test/v1/hooks/run", { method: "POST" }), {
+        [bad.variable]: bad.value,
+      });
+      expect(res.status, bad.variable).toBe(500);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("bad_settings");
+      expectNamed(body.error.message, bad);
+    }
   });
 });

@@ -1,7 +1,7 @@
-import { type Env, loadConfig } from "../../config.ts";
 import type { AppDeps } from "../../http/deps.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
+import { type Env, loadConfig } from "../../schema/settings.ts";
 import { createResultsDelivery, type ResultsDelivery } from "../../store/delivery.ts";
 import type { Store } from "../../store/port.ts";
 import { createRecorder } from "../../store/recorder.ts";
