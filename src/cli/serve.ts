@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { loadConfig } from "../config.ts";
 import type { NodeServer } from "../entry/node.ts";
 import { errorText } from "../schema/labels.ts";
 import { wholeNumber } from "./args.ts";
@@ -10,12 +11,16 @@ export async function serveCommand(args: string[]): Promise<number> {
     options: { port: { type: "string" }, host: { type: "string", default: "127.0.0.1" } },
     strict: true,
   });
-  // A blank PORT is unset (as every other setting); 0 asks the system for a free port.
-  const portText = values.port ?? (process.env.PORT?.trim() || "8787");
-  const port = wholeNumber(portText, 0, 65_535);
+  // 0 asks the system for a free port; PORT is read with the other settings (a bad one exits 1).
+  let port: number | undefined;
+  try {
+    port = values.port === undefined ? loadConfig(process.env).port : wholeNumber(values.port, 0, 65_535);
+  } catch (err) {
+    console.error(`hookd serve: ${errorText(err)}`);
+    return 1;
+  }
   if (port === undefined) {
-    const from = values.port !== undefined ? "--port" : "PORT";
-    console.error(`hookd serve: ${from} must be a port number (0-65535), got ${JSON.stringify(portText)}`);
+    console.error(`hookd serve: --port must be a port number (0-65535), got ${JSON.stringify(values.port)}`);
     return 2;
   }
   let server: NodeServer;
