@@ -30,11 +30,16 @@ function settingText(raw: unknown): string | undefined {
   return text === "" ? undefined : text;
 }
 
+/** What a reader answers for a text it refuses, where it can say which part is wrong. */
+interface Refused {
+  refused: string[];
+}
+
 /**
- * A setting read from its text by `read`, which answers the value or undefined when the text is
- * not allowed; `allowed` says what is. Unset, it is `fallback`.
+ * A setting read from its text by `read`, which answers the value, or undefined (or the parts it
+ * refuses) when the text is not allowed; `allowed` says what is. Unset, it is `fallback`.
  */
-function setting<T, F>(allowed: string, read: (text: string) => T | undefined, fallback: F) {
+function setting<T, F>(allowed: string, read: (text: string) => T | Refused | undefined, fallback: F) {
   return z
     .unknown()
     .optional()
@@ -46,12 +51,18 @@ function setting<T, F>(allowed: string, read: (text: string) => T | undefined, f
       const text = settingText(raw);
       if (text === undefined) return fallback;
       const value = read(text);
-      if (value === undefined) {
-        ctx.addIssue({ code: "custom", message: allowed });
+      const refused = value === undefined ? [] : refusedParts(value);
+      if (value === undefined || refused.length > 0) {
+        const parts = refused.length > 0 ? `: ${refused.join("; ")}` : "";
+        ctx.addIssue({ code: "custom", message: `${allowed}${parts}` });
         return z.NEVER;
       }
-      return value;
+      return value as T;
     });
+}
+
+function refusedParts(value: unknown): string[] {
+  return typeof value === "object" && value !== null && "refused" in value ? (value as Refused).refused : [];
 }
 
 /** Digits only (no sign, exponent, hex or blank), from `min` to `max`: Node runs a longer timer at once. */
@@ -85,9 +96,9 @@ function agentUrlTemplate(text: string): string | undefined {
 }
 
 /** HOOKD_ALLOW_HOSTS, HOOKD_AGENT_HOSTS: the engine's own reading (engine/host-list.ts). */
-function hostList(text: string): HostList | undefined {
+function hostList(text: string): HostList | Refused {
   const { hosts, errors } = parseHostList(text);
-  return errors.length === 0 ? hosts : undefined;
+  return errors.length === 0 ? hosts : { refused: errors };
 }
 
 // DynamoDB's table name rule.
@@ -146,7 +157,7 @@ const SettingsSchema = z
       "expected comma-separated CIDRs (like 169.254.0.0/16,fe80::/10), or empty to deny nothing",
       (t) => {
         const { cidrs, errors } = parseCidrList(t);
-        return errors.length === 0 ? cidrs : undefined;
+        return errors.length === 0 ? cidrs : { refused: errors };
       },
       undefined,
     ),

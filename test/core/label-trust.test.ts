@@ -318,7 +318,11 @@ describe("HOOKD_ALLOW_HOSTS and HOOKD_AGENT_HOSTS at start", () => {
     ] as const) {
       const r = await runCli(["serve", "--port", "0"], { env: { HOOKD_TOKEN: TOKEN, [name]: value } });
       expect(r.code, value).toBe(1);
-      expect(r.stderr, value).toMatch(new RegExp(`${name}: "[^"]+" is not a`));
+      // The variable, its whole value, what is allowed, and which entry is not.
+      expect(r.stderr, value).toContain(
+        `${name}=${JSON.stringify(value)}: expected comma-separated host names and CIDRs`,
+      );
+      expect(r.stderr, value).toMatch(/: "[^"]+" is not a (host name or )?CIDR/);
     }
   });
 });
