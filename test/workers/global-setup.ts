@@ -15,11 +15,13 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import { selfSignedCert } from "../support/tls.ts";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -30,6 +32,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Base URL of the loopback target (see `answerTarget`). */
     loopbackTarget: string;
+    /** The same target over HTTPS with a self-signed certificate (Workers refuse it). */
+    selfSignedTarget: string;
     /** The Worker as `wrangler deploy --dry-run` builds it, or why the build failed. */
     workerBundle: WorkerBundle;
   }
@@ -78,13 +82,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   project.provide("loopbackTarget", `http://127.0.0.1:${port}`);
+  const tls = createTlsServer(selfSignedCert(), answerTarget);
+  await new Promise<void>((r) => tls.listen(0, "127.0.0.1", r));
+  project.provide("selfSignedTarget", `https://127.0.0.1:${(tls.address() as AddressInfo).port}`);
 
   const outdir = await mkdtemp(join(tmpdir(), "hookd-worker-bundle-"));
   project.provide("workerBundle", await buildWorkerBundle(outdir));
 
   return async () => {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    for (const s of [server, tls]) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
     await rm(outdir, { recursive: true, force: true });
   };
 }

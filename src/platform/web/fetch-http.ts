@@ -7,17 +7,40 @@ export function createFetchHttpClient(fetchImpl: typeof fetch = fetch): HttpClie
     async request(req: HttpRequest): Promise<HttpResponse> {
       const headers = new Headers();
       for (const [name, value] of req.headers) headers.append(name, value);
-      const res = await fetchImpl(req.url, {
-        method: req.method,
-        headers,
-        signal: req.signal,
-        redirect: "manual",
-        ...(req.body !== undefined && { body: req.body }),
-      });
+      let res: Response;
+      try {
+        res = await fetchImpl(req.url, {
+          method: req.method,
+          headers,
+          signal: req.signal,
+          redirect: "manual",
+          ...(req.body !== undefined && { body: req.body }),
+        });
+      } catch (err) {
+        throw explained(err, req.url);
+      }
       const { text, truncated } = await readCapped(res.body, req.maxBodyBytes);
       return { status: res.status, header: (n) => res.headers.get(n) ?? undefined, body: text, truncated };
     },
   };
+}
+
+/**
+ * workerd answers a failed TLS handshake with this alone — a self-signed or private-CA
+ * certificate, a name the certificate does not hold, or a server that answers plain HTTP (which it
+ * does not tell apart, so the kubelet's retry over HTTP cannot happen here); the cause goes to its
+ * own log under the reference.
+ */
+const WORKERD_INTERNAL_ERROR = /^internal error; reference = (\S+)/;
+
+function explained(err: unknown, url: string | URL): unknown {
+  const reference = err instanceof Error ? WORKERD_INTERNAL_ERROR.exec(err.message)?.[1] : undefined;
+  if (reference === undefined || new URL(url).protocol !== "https:") return err;
+  return new Error(
+    "TLS: certificate not trusted, or no TLS on that port — Workers always verify TLS certificates (the kubelet and hookd on Node do not): " +
+      `give the target a certificate from a public CA for its host name, use scheme HTTP, or run this hook from hookd on Node or Lambda (workerd reference ${reference})`,
+    { cause: err },
+  );
 }
 
 /** Reads at most `max` bytes, then cancels the stream: an endless body cannot hang a hook. */
