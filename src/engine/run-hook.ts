@@ -19,6 +19,8 @@ export interface RunHookOptions {
   notAfter?: number | undefined;
   /** Where the hook runs, as the runtime adapter names it: kept in the result and its log line. */
   source?: RunSource | undefined;
+  /** Found before the run (a bad label that was ignored): they lead the result's warnings. */
+  warnings?: readonly string[] | undefined;
 }
 
 const REASON = { postStart: "FailedPostStartHook", preStop: "FailedPreStopHook" } as const;
@@ -76,7 +78,7 @@ export async function runHook(
     ...(out.statusCode !== undefined && { statusCode: out.statusCode }),
     ...(out.exitCode !== undefined && { exitCode: out.exitCode }),
     ...(out.output !== undefined && { output: out.output }),
-    warnings: out.warnings ?? [],
+    warnings: [...(options.warnings ?? []), ...(out.warnings ?? [])],
     startedAt: new Date(started).toISOString(),
     durationMs: Math.max(0, Math.round(now() - started)),
     ...(options.source && { source: options.source }),

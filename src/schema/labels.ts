@@ -106,6 +106,28 @@ export function restartPolicyFromLabels(labels: Record<string, string>): Parsed<
       };
 }
 
+/**
+ * The labels that shape what follows a hook, not the hook itself: a bad grace period or restart
+ * policy is a warning naming the label, and the default applies. It never blocks a valid hook.
+ * `hookd.restart-policy` is Docker's alone (on ECS the service scheduler decides).
+ */
+export function labelWarnings(labels: Record<string, string>, runtime: "docker" | "ecs"): string[] {
+  const graceDefault = runtime === "ecs" ? "the container's stopTimeout, else 30s, applies" : "30s applies";
+  const warnings: string[] = [];
+  const grace = gracePeriodFromLabels(labels);
+  if (!grace.ok)
+    warnings.push(...grace.issues.map((i) => `${i.path}: ${i.message}; ignored: ${graceDefault}`));
+  const policy = restartPolicyFromLabels(labels);
+  if (runtime === "docker" && !policy.ok) {
+    warnings.push(
+      ...policy.issues.map(
+        (i) => `${i.path}: ${i.message}; ignored: the container's Docker restart policy decides`,
+      ),
+    );
+  }
+  return warnings;
+}
+
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

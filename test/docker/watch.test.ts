@@ -97,9 +97,9 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
 
     const backoffs = watcher.lines.filter((l) => l.event === "backoff" && l.container === name);
     expect(backoffs.slice(0, 3).map((l) => l.message)).toEqual([
-      "restart policy Always: restart #1 in 500ms",
-      "restart policy Always: restart #2 in 1000ms",
-      "restart policy Always: restart #3 in 2000ms",
+      "restart policy Always (label hookd.restart-policy): restart #1 in 500ms",
+      "restart policy Always (label hookd.restart-policy): restart #2 in 1000ms",
+      "restart policy Always (label hookd.restart-policy): restart #3 in 2000ms",
     ]);
     const times = arrivals.filter((a) => a.url === `/fail/${name}`).map((a) => a.at);
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t));
@@ -129,7 +129,10 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
       },
       { restart: "always" },
     );
-    await watcher.waitFor("the stop", (l) => l.event === "stopped" && l.container === name);
+    const stopped = await watcher.waitFor("the stop", (l) => l.event === "stopped" && l.container === name);
+    expect(stopped.message).toBe(
+      "restart policy Never (label hookd.restart-policy): the container stays stopped",
+    );
     await sleep(2_000);
     const state = await inspectState(host, name);
     expect(state.Running).toBe(false);
@@ -162,17 +165,46 @@ describe("hookd docker watch (in-process hooks)", { timeout: 120_000 }, () => {
     await runContainer(
       host,
       name,
-      { ...lifecycleLabel({ postStart: httpGet(`/fail/${name}`) }), ...SHORT_GRACE },
       {
-        restart: "on-failure",
+        ...lifecycleLabel({ postStart: httpGet(`/fail/${name}`) }),
+        ...SHORT_GRACE,
+        "hookd.restart-policy": "Sometimes",
       },
+      { restart: "on-failure" },
     );
     await until("a second postStart run", () => requestsTo(`/fail/${name}`).length >= 2);
     const backoff = await watcher.waitFor(
       "a backoff line",
       (l) => l.event === "backoff" && l.container === name,
     );
-    expect(backoff.message).toBe("restart policy OnFailure: restart #1 in 500ms");
+    // The message names what decided: Docker's policy, the bad label ignored.
+    expect(backoff.message).toBe(
+      'restart policy OnFailure (Docker restart policy "on-failure", hookd.restart-policy "Sometimes" ignored): restart #1 in 500ms',
+    );
+    const hook = await watcher.waitFor("the postStart", (l) => l.event === "hook" && l.container === name);
+    expect(hook.warnings).toEqual([
+      'hookd.restart-policy: expected Always, OnFailure or Never, got "Sometimes"; ignored: the container\'s Docker restart policy decides',
+    ]);
+  });
+
+  it("bad restart-policy and grace-period labels are warnings naming them, and never block a valid postStart", async (ctx) => {
+    host = requireDocker(ctx);
+    const watcher = await sharedWatcher(host);
+    const name = uniqueName("badside");
+    containers.push(name);
+    await runContainer(host, name, {
+      ...lifecycleLabel({ postStart: httpGet(`/warm/${name}`) }),
+      "hookd.restart-policy": "Sometimes",
+      "hookd.termination-grace-period-seconds": "-1",
+    });
+    const hook = await watcher.waitFor("the postStart", (l) => l.event === "hook" && l.container === name);
+    expect(hook).toMatchObject({ outcome: "succeeded", action: "none" });
+    expect(hook.warnings).toEqual([
+      'hookd.termination-grace-period-seconds: expected a whole number of seconds ≥ 0, got "-1"; ignored: 30s applies',
+      'hookd.restart-policy: expected Always, OnFailure or Never, got "Sometimes"; ignored: the container\'s Docker restart policy decides',
+    ]);
+    expect(requestsTo(`/warm/${name}`)).toHaveLength(1);
+    expect((await inspectState(host, name)).Running).toBe(true);
   });
 
   it("a bad hookd.lifecycle label is reported with its path, and the container is left alone", async (ctx) => {

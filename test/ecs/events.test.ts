@@ -351,6 +351,31 @@ describe("POST /v1/events/ecs", () => {
     );
   });
 
+  it("a bad grace-period label is a warning naming it, and never blocks a valid postStart", async () => {
+    const arn = h.taskDefinition([
+      {
+        name: "FargateApp",
+        dockerLabels: {
+          ...lifecycleLabel({ postStart: { httpGet: { path: "/warm-grace", port: "http" } } }),
+          "hookd.termination-grace-period-seconds": "soon",
+        },
+        portMappings: [{ containerPort: ok.port, name: "http" }],
+      },
+    ]);
+    const { status, json } = await h.post("/v1/events/ecs?wait=true", h.running(arn));
+    expect(status).toBe(200);
+    expect(json).not.toHaveProperty("problems");
+    expect(json.results).toMatchObject([
+      {
+        outcome: "succeeded",
+        warnings: [
+          `hookd.termination-grace-period-seconds: expected a whole number of seconds ≥ 0, got "soon"; ignored: the container's stopTimeout, else 30s, applies`,
+        ],
+      },
+    ]);
+    expect(requestsTo(ok, "/warm-grace")).toBe(1);
+  });
+
   it("refuses the ECS routes without the token", async () => {
     const res = await fetch(`${h.svc.url}/v1/events/ecs`, { method: "POST", body: "{}" });
     expect(res.status).toBe(401);

@@ -4,6 +4,7 @@ import { runHook } from "../../engine/run-hook.ts";
 import {
   gracePeriodFromLabels,
   LABEL,
+  labelWarnings,
   lifecycleFromLabels,
   namedPortsFromLabels,
 } from "../../schema/labels.ts";
@@ -57,10 +58,12 @@ export const dockerRoutes: RouteModule = {
       if (!handler) return c.json({ result: null, action: "none" });
       const ports = namedPortsFromLabels(labels);
       if (!ports.ok) throw labelError(ports.issues);
+      // A bad grace period or restart policy label is a warning of the result, not a refusal.
+      const warnings = labelWarnings(labels, "docker");
       const grace = gracePeriodFromLabels(labels);
-      if (!grace.ok) throw labelError(grace.issues);
       // preStop shares the grace period with the stop that follows.
-      const graceSeconds = event.gracePeriodSeconds ?? grace.value ?? DEFAULT_GRACE_SECONDS;
+      const graceSeconds =
+        event.gracePeriodSeconds ?? (grace.ok ? grace.value : undefined) ?? DEFAULT_GRACE_SECONDS;
       const result = await runHook(
         event.phase,
         handler,
@@ -73,7 +76,7 @@ export const dockerRoutes: RouteModule = {
           agentUrl: labels[LABEL.agentUrl],
         },
         deps.engine,
-        { notAfter: event.phase === "preStop" ? Date.now() + graceSeconds * 1000 : undefined },
+        { notAfter: event.phase === "preStop" ? Date.now() + graceSeconds * 1000 : undefined, warnings },
       );
       const source = {
         runtime: "docker" as const,

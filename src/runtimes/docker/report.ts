@@ -34,6 +34,8 @@ export function createReporter({ out, err, json, now = () => new Date() }: Repor
       const then = action === "kill" ? "  → kill" : "";
       const text = `${c.name}  ${r.phase}  ${r.handler}  ${r.outcome}  ${r.durationMs}ms  ${r.message}${then}`;
       line(out, { event: "hook", containerId: c.id, ...r, action }, text);
+      // In JSON the warnings are the record's; as text, a line each (a bad label that was ignored).
+      if (!json) for (const w of r.warnings) err.write(`${time()}  ${c.name}  warning  ${w}\n`);
     },
     action(c, event, message) {
       line(out, { event, container: c.name, containerId: c.id, message }, `${c.name}  ${event}  ${message}`);

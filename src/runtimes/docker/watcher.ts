@@ -157,15 +157,23 @@ async function killAndMaybeRestart(started: DockerContainer, ctx: StartContext):
     return;
   }
   await stopWithPreStop(api, ctx.service, container, gracePeriodOf(container, reporter), reporter);
-  const policy = restartPolicyOf(container, reporter);
+  const { policy, decidedBy } = restartPolicyOf(container);
   if (!shouldRestart(policy)) {
-    reporter.action(container, "stopped", `restart policy ${policy}: the container stays stopped`);
+    reporter.action(
+      container,
+      "stopped",
+      `restart policy ${policy} (${decidedBy}): the container stays stopped`,
+    );
     return;
   }
   const stopped = await inspectContainer(api, container.id);
   if (!stopped) return;
   const { delayMs, restart } = await ctx.backoff.next(container.id);
-  reporter.action(container, "backoff", `restart policy ${policy}: restart #${restart} in ${delayMs}ms`);
+  reporter.action(
+    container,
+    "backoff",
+    `restart policy ${policy} (${decidedBy}): restart #${restart} in ${delayMs}ms`,
+  );
   // The wait is not part of this start's handling: a start by someone else meanwhile is handled at once.
   ctx.track(
     restartAfter(container, stopped, delayMs, restart, ctx).catch((err: unknown) =>
@@ -219,9 +227,19 @@ async function claimWithRetry(ctx: StartContext, key: string): Promise<boolean> 
   }
 }
 
-function restartPolicyOf(container: DockerContainer, reporter: Reporter): RestartPolicy {
+/**
+ * The policy after a failed postStart and what decided it, for the message: the label, else the
+ * container's Docker restart policy (a bad label was already a warning of the hook's result).
+ */
+function restartPolicyOf(container: DockerContainer): { policy: RestartPolicy; decidedBy: string } {
   const label = restartPolicyFromLabels(container.labels);
-  if (label.ok && label.value) return label.value;
-  if (!label.ok) reporter.error(container, `${label.issues[0]?.message}: using Docker's restart policy`);
-  return restartPolicyFromDocker(container.dockerRestartPolicy);
+  if (label.ok && label.value) return { policy: label.value, decidedBy: `label ${LABEL.restartPolicy}` };
+  const docker = container.dockerRestartPolicy ?? "no";
+  const ignored = label.ok
+    ? ""
+    : `, ${LABEL.restartPolicy} "${container.labels[LABEL.restartPolicy]}" ignored`;
+  return {
+    policy: restartPolicyFromDocker(container.dockerRestartPolicy),
+    decidedBy: `Docker restart policy "${docker}"${ignored}`,
+  };
 }

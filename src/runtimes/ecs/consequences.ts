@@ -117,6 +117,7 @@ export async function runPreStops(
       return runEcsHook(ctx, "preStop", handler, task, container, h, {
         timeoutSeconds: preStopTimeoutSeconds(h),
         notAfter: notAfter(ctx, start + h.graceSeconds * 1000),
+        warnings: h.warnings,
       });
     }),
   );

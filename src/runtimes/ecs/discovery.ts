@@ -3,6 +3,7 @@ import { describeIssues } from "../../schema/issues.ts";
 import {
   gracePeriodFromLabels,
   LABEL,
+  labelWarnings,
   lifecycleFromLabels,
   namedPortsFromLabels,
 } from "../../schema/labels.ts";
@@ -19,6 +20,8 @@ export interface ContainerHooks {
   agentUrl: string | undefined;
   /** The grace period: the grace label, else stopTimeout (ECS's own SIGTERM-to-SIGKILL time), else 30. */
   graceSeconds: number;
+  /** Bad labels that were ignored (a grace period): in every result of this container. */
+  warnings: string[];
 }
 
 export interface TaskHooks {
@@ -50,7 +53,6 @@ function containerHooks(c: EcsContainerDefinition): ContainerHooks | { problem: 
   const ports = namedPortsFromLabels(labels);
   if (!ports.ok) return { problem: `${where}: ${describeIssues(ports.issues)}` };
   const grace = gracePeriodFromLabels(labels);
-  if (!grace.ok) return { problem: `${where}: ${describeIssues(grace.issues)}` };
   const mapped: NamedPorts = {};
   for (const p of c.portMappings) {
     if (p.name && p.containerPort !== undefined) mapped[p.name] = p.containerPort;
@@ -60,7 +62,8 @@ function containerHooks(c: EcsContainerDefinition): ContainerHooks | { problem: 
     lifecycle: lifecycle.value,
     ports: { ...mapped, ...ports.value },
     agentUrl: labels[LABEL.agentUrl],
-    graceSeconds: grace.value ?? c.stopTimeout ?? DEFAULT_GRACE_SECONDS,
+    graceSeconds: (grace.ok ? grace.value : undefined) ?? c.stopTimeout ?? DEFAULT_GRACE_SECONDS,
+    warnings: labelWarnings(labels, "ecs"),
   };
 }
 

@@ -216,6 +216,7 @@ export async function runTaskEventPlan(ctx: EcsRunContext, plan: TaskEventPlan):
       return runEcsHook(ctx, r.phase, handler, task, container, h, {
         timeoutSeconds,
         notAfter: notAfter(ctx),
+        warnings: h.warnings,
       });
     }),
   );
