@@ -11,7 +11,12 @@ export function gracePeriodOf(container: DockerContainer, reporter: Reporter, ov
   if (override !== undefined) return override;
   const grace = gracePeriodFromLabels(container.labels);
   if (grace.ok) return grace.value ?? DEFAULT_GRACE_SECONDS;
-  reporter.error(container, `${grace.issues[0]?.message ?? "bad label"}: using ${DEFAULT_GRACE_SECONDS}s`);
+  // Named by the label, as the hook's warnings are (schema/labels.ts labelWarnings).
+  const issue = grace.issues[0];
+  reporter.error(
+    container,
+    `${issue ? `${issue.path}: ${issue.message}` : "bad label"}; ignored: ${DEFAULT_GRACE_SECONDS}s applies`,
+  );
   return DEFAULT_GRACE_SECONDS;
 }
 
