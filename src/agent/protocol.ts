@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+/** Where the agent listens unless told otherwise (contract §4), and how many execs it runs at once. */
+export const DEFAULT_AGENT_PORT = 9700;
+export const DEFAULT_MAX_CONCURRENT = 64;
+
 /** The exec request of contract §4, as the engine's exec client (src/engine/exec.ts) sends it. */
 export const ExecRequestSchema = z.strictObject({
   /** Required in docker mode; local mode runs where the agent runs and ignores it. */

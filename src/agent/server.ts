@@ -9,7 +9,7 @@ import type { Logger } from "../platform/ports.ts";
 import { createAgentApp } from "./app.ts";
 import { createDockerExecutor } from "./docker-executor.ts";
 import { createLocalExecutor } from "./local-executor.ts";
-import type { Executor } from "./protocol.ts";
+import { DEFAULT_AGENT_PORT, DEFAULT_MAX_CONCURRENT, type Executor } from "./protocol.ts";
 
 export type AgentMode = "docker" | "local";
 
@@ -36,8 +36,7 @@ export interface AgentServer {
   shutdown(ms: number): Promise<{ abandoned: Array<Record<string, unknown>> }>;
 }
 
-export const DEFAULT_AGENT_PORT = 9700;
-export const DEFAULT_MAX_CONCURRENT = 64;
+export { DEFAULT_AGENT_PORT, DEFAULT_MAX_CONCURRENT };
 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const env = options.env ?? process.env;

@@ -1,31 +1,9 @@
-import { parseArgs } from "node:util";
-import { request } from "undici";
+import type { Dispatcher } from "undici";
 import { loadConfig } from "../config.ts";
-import { createNodeStore } from "../platform/node/store.ts";
 import { errorText } from "../schema/labels.ts";
 import { type Run, type RunQuery, RunQuerySchema, RunSchema } from "../schema/run.ts";
 import type { Store } from "../store/port.ts";
-
-const USAGE = `usage: hookd runs [--service URL] [--follow] [--json] [--container NAME] [--task ARN]
-                  [--phase postStart|preStop] [--outcome succeeded|failed|timedOut]
-                  [--since ISO-TIME] [--limit 1-500]
-
-The run history, newest first: from the service's GET /v1/runs (--service, with HOOKD_TOKEN),
-else from HOOKD_STORE (default sqlite:.hookd/hookd.db). --follow prints runs as they are
-recorded, oldest first, until interrupted. --json prints one Run per line.`;
-
-const OPTIONS = {
-  service: { type: "string" },
-  follow: { type: "boolean", default: false },
-  json: { type: "boolean", default: false },
-  container: { type: "string" },
-  task: { type: "string" },
-  phase: { type: "string" },
-  outcome: { type: "string" },
-  since: { type: "string" },
-  limit: { type: "string" },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
+import { defineCommand, EXIT, httpUrlFlag, UsageError } from "./command.ts";
 
 /** How often --follow asks for new runs. */
 const FOLLOW_EVERY_MS = 1_000;
@@ -36,32 +14,56 @@ type Page = { runs: Run[]; next: string | null };
 type ListRuns = (query: RunQuery) => Promise<Page>;
 
 /** `hookd runs`: the run history as a table or JSON lines (contract §5). */
-export async function runsCommand(args: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(args));
-  } catch (err) {
-    console.error(`hookd runs: ${errorText(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const { service, follow, json, help: _, ...filters } = values;
-  const query = RunQuerySchema.safeParse(Object.fromEntries(Object.entries(filters)));
-  if (!query.success) {
-    const issue = query.error.issues[0];
-    console.error(`hookd runs: --${String(issue?.path[0])}: ${issue?.message}\n${USAGE}`);
-    return 2;
-  }
-  let store: Store | undefined;
-  let list: ListRuns;
-  try {
+export const runsCommand = defineCommand({
+  name: "runs",
+  summary: "the run history, from the service (--service) or HOOKD_STORE",
+  usage:
+    "hookd runs [--service URL] [--follow] [--json] [--container NAME] [--task ARN]\n             [--phase postStart|preStop] [--outcome succeeded|failed|timedOut] [--since ISO-TIME] [--limit 1-500]",
+  description:
+    "The run history, newest first: from the service's GET /v1/runs (--service, with HOOKD_TOKEN),\nelse from HOOKD_STORE (default sqlite:.hookd/hookd.db). --follow prints runs as they are\nrecorded, oldest first, until interrupted.",
+  options: {
+    service: { type: "string" },
+    follow: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    container: { type: "string" },
+    task: { type: "string" },
+    phase: { type: "string" },
+    outcome: { type: "string" },
+    since: { type: "string" },
+    limit: { type: "string" },
+  },
+  optionHelp: [
+    [
+      "--service URL",
+      "read GET /v1/runs of this hookd service (HOOKD_TOKEN as its bearer); default: HOOKD_STORE",
+    ],
+    ["--follow", "keep printing runs as they are recorded, until interrupted"],
+    ["--json", "one Run per line (JSON) instead of a table"],
+    ["--container NAME", "only runs of this container"],
+    ["--task ARN", "only runs of this ECS task"],
+    ["--phase P", "only postStart or preStop runs"],
+    ["--outcome O", "only succeeded, failed or timedOut runs"],
+    ["--since ISO-TIME", "only runs at or after this time"],
+    ["--limit N", "at most N runs, 1 to 500"],
+  ],
+  example: "hookd runs --container web --outcome failed --follow",
+  async run(values) {
+    const { service, follow, json, ...filters } = values;
+    if (service !== undefined) httpUrlFlag("--service", service);
+    const query = RunQuerySchema.safeParse(Object.fromEntries(Object.entries(filters)));
+    if (!query.success) {
+      const issue = query.error.issues[0];
+      throw new UsageError(`--${String(issue?.path[0])}: ${issue?.message}`);
+    }
+    let store: Store | undefined;
+    let list: ListRuns;
+    // A bad setting is thrown from here: exit 1, as in every command.
     const config = loadConfig(process.env);
     if (service) {
       list = serviceRuns(service, config.tokens[0]);
     } else {
+      // Loaded when it runs: the command table (and `--help`) stays light.
+      const { createNodeStore } = await import("../platform/node/store.ts");
       const opened = createNodeStore({
         setting: config.store,
         retentionHours: config.retentionHours,
@@ -70,28 +72,18 @@ export async function runsCommand(args: string[]): Promise<number> {
       store = opened;
       list = (q) => opened.listRuns(q);
     }
-  } catch (err) {
-    console.error(`hookd runs: ${errorText(err)}`);
-    return 1;
-  }
-  const print = printer(json);
-  try {
-    const first = await list(query.data);
-    // The newest page, printed oldest first so that --follow continues it downwards.
-    for (const run of [...first.runs].reverse()) print(run);
-    if (!follow) return 0;
-    return await followRuns(list, query.data, first.runs[0]?.id, print);
-  } catch (err) {
-    console.error(`hookd runs: ${errorText(err)}`);
-    return 1;
-  } finally {
-    await store?.close();
-  }
-}
-
-function parse(args: string[]) {
-  return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
-}
+    const print = printer(json);
+    try {
+      const first = await list(query.data);
+      // The newest page, printed oldest first so that --follow continues it downwards.
+      for (const run of [...first.runs].reverse()) print(run);
+      if (!follow) return EXIT.done;
+      return await followRuns(list, query.data, first.runs[0]?.id, print);
+    } finally {
+      await store?.close();
+    }
+  },
+});
 
 /** Polls for runs newer than `newest` until SIGINT/SIGTERM. */
 async function followRuns(
@@ -147,7 +139,8 @@ function serviceRuns(base: string, token: string | undefined): ListRuns {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const url = `${root}/v1/runs?${params}`;
-    let res: Awaited<ReturnType<typeof request>>;
+    const { request } = await import("undici");
+    let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
         headers: token ? { authorization: `Bearer ${token}` } : {},

@@ -1,60 +1,75 @@
-import { errorText } from "../schema/labels.ts";
+import { type Command, EXIT, wantsHelp } from "../cli/command.ts";
+import { COMMANDS } from "../cli/commands.ts";
 import { VERSION } from "../version.ts";
 
-type Command = (args: string[]) => Promise<number>;
+function overview(commands: readonly Command[] = COMMANDS): string {
+  const list = commands.map((c) => `  ${c.usage}\n      ${c.summary}`).join("\n");
+  return `hookd ${VERSION}: Kubernetes-style lifecycle hooks for ECS and Docker
 
-/**
- * Each command is loaded when it runs: `hookd validate` (a pre-commit hook, an editor) then
- * starts without the service's HTTP stack and AWS SDK, in about half the time (bench/README.md).
- */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  serve: async () => (await import("../cli/serve.ts")).serveCommand,
-  agent: async () => (await import("../cli/agent.ts")).agentCommand,
-  docker: async () => (await import("../cli/docker.ts")).dockerCommand,
-  validate: async () => (await import("../cli/validate.ts")).validateCommand,
-  runs: async () => (await import("../cli/runs.ts")).runsCommand,
-};
+usage: hookd COMMAND [OPTIONS]
 
-const USAGE = `hookd ${VERSION}: Kubernetes-style lifecycle hooks for ECS and Docker
+${list}
 
-  hookd serve [--port 8787] [--host 127.0.0.1]       the service on Node
-  hookd agent --mode docker|local [--port 9700] [--host 127.0.0.1]
-                                                     the exec agent (docs/agent.md)
-  hookd docker watch [--service URL] [--label KEY[=VALUE]]… [--json]
-                                                     run postStart for labelled container starts (docs/docker.md)
-  hookd docker stop CONTAINER [-t SECONDS] [--service URL] [--json]
-                                                     preStop, then stop within the grace period
-  hookd validate FILE|-                              check a Lifecycle spec (JSON or YAML)
-  hookd runs [--service URL] [--follow] [--json] [--container N] [--task ARN]
-             [--phase P] [--outcome O] [--since T] [--limit N]
-                                                     the run history, from the service or HOOKD_STORE
+  hookd COMMAND --help   a command's usage, options and an example
+  hookd --version        the version
+
+exit status: 0 done, 1 failed (a bad setting too), 2 bad usage (a wrong flag or value).
+Settings are read from the environment (HOOKD_*, PORT): see the README's Settings.
 `;
-
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(USAGE);
-    return name === undefined ? 2 : 0;
-  }
-  if (name === "--version" || name === "version") {
-    console.log(VERSION);
-    return 0;
-  }
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!load) {
-    console.error(`hookd: unknown command "${name}"\n\n${USAGE}`);
-    return 2;
-  }
-  try {
-    const command = await load();
-    return await command(args);
-  } catch (err) {
-    console.error(`hookd ${name}: ${errorText(err)}`);
-    // A wrong flag is bad usage; a bad setting, as any other failure to do the work, is 1.
-    return isUsageError(err) ? 2 : 1;
-  }
 }
 
-function isUsageError(err: unknown): boolean {
-  return err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS_");
+/** The command whose name's words begin `argv`, and how many words that is. */
+function findCommand(argv: readonly string[]): { command: Command; words: number } | undefined {
+  for (const command of COMMANDS) {
+    const words = command.name.split(" ");
+    if (words.every((w, i) => argv[i] === w)) return { command, words: words.length };
+  }
+  return undefined;
+}
+
+/** `hookd help [COMMAND…]`: the overview, or that command's help. */
+function helpCommand(words: string[]): number {
+  if (words.length === 0) {
+    process.stdout.write(overview());
+    return EXIT.done;
+  }
+  const found = findCommand(words);
+  if (!found) {
+    process.stderr.write(`hookd help: no command "${words.join(" ")}"\n\n${overview()}`);
+    return EXIT.usage;
+  }
+  process.stdout.write(found.command.help());
+  return EXIT.done;
+}
+
+/** A group of commands (`hookd docker`) without a known one of them. */
+function groupUsage(first: string, rest: string[], group: Command[]): number {
+  if (wantsHelp(rest.slice(0, 1))) {
+    process.stdout.write(overview(group));
+    return EXIT.done;
+  }
+  const sub = rest[0];
+  const why = sub === undefined ? "a subcommand is needed" : `unknown subcommand "${sub}"`;
+  process.stderr.write(`hookd ${first}: ${why}\n\n${overview(group)}`);
+  return EXIT.usage;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    process.stderr.write(overview());
+    return EXIT.usage;
+  }
+  if (first === "help" || first === "--help" || first === "-h") return helpCommand(rest);
+  if (first === "--version" || first === "-V" || first === "version") {
+    console.log(VERSION);
+    return EXIT.done;
+  }
+  const found = findCommand(argv);
+  if (found) return await found.command.invoke(argv.slice(found.words));
+  const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
+  if (group.length > 0) return groupUsage(first, rest, group);
+  const what = first.startsWith("-") ? `unknown option ${first}` : `unknown command "${first}"`;
+  process.stderr.write(`hookd: ${what}\n\n${overview()}`);
+  return EXIT.usage;
 }

@@ -1,6 +1,6 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { type SpecIssue, specIssues } from "./issues.ts";
+import { formatPath, type SpecIssue, specIssues } from "./issues.ts";
 import { type Lifecycle, LifecycleSchema, type NamedPorts, NamedPortsSchema } from "./lifecycle.ts";
 
 export const LABEL = {
@@ -57,9 +57,18 @@ function yamlProblem(message: string): string {
 
 export function validateLifecycle(value: unknown, prefix = ""): Parsed<Lifecycle> {
   const result = LifecycleSchema.safeParse(value);
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, issues: specIssues(result.error, prefix) };
+  if (result.success) return { ok: true, value: result.data };
+  // A Pod's `lifecycle:` pasted whole: say what the label holds instead.
+  const wrapper = formatPath(["lifecycle"], prefix);
+  const issues = specIssues(result.error, prefix).map((issue) =>
+    issue.path === wrapper
+      ? {
+          path: issue.path,
+          message: `${issue.message}: the label holds the value of \`lifecycle:\` (its postStart and preStop), not the key itself`,
+        }
+      : issue,
+  );
+  return { ok: false, issues };
 }
 
 /** The `hookd.lifecycle` label: absent is `undefined`, present and bad is a list of issues. */

@@ -3,7 +3,11 @@ import { z } from "zod";
 /** Extension on every handler: the hook's deadline. */
 const timeoutSeconds = z.number().int().min(1).max(86_400);
 
-/** A port number, or an IANA service name looked up in the container's named ports. */
+/**
+ * A port number, or an IANA service name looked up in the container's named ports. A name has a
+ * letter (as Kubernetes' IANA_SVC_NAME): "8080" in quotes is a number pasted as text, which would
+ * otherwise pass here and fail at run time as an unknown port name.
+ */
 export const PortSchema = z.union([
   z.number().int().min(1).max(65_535),
   z
@@ -13,7 +17,11 @@ export const PortSchema = z.union([
     .regex(
       /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
       "a port name is lowercase letters, digits and '-' (IANA_SVC_NAME)",
-    ),
+    )
+    .refine((name) => /[A-Za-z]/.test(name), {
+      error: (issue) =>
+        `expected a number, or the name of a port: "${String(issue.input)}" is text; write ${String(issue.input)} without quotes`,
+    }),
 ]);
 
 export const ExecActionSchema = z.strictObject({
