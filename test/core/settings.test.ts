@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { expectNamed, settingRounds } from "../support/bad-settings.ts";
 import { runCli, startHookd } from "../support/cli.ts";
@@ -62,5 +65,23 @@ describe("settings are checked at start, alike in every command", { timeout: 120
     } finally {
       expect(await p.stop()).toBe(0);
     }
+  });
+
+  it("the Lambda function refuses to start (its cold start fails), naming the variable", async () => {
+    const entry = resolve(import.meta.dirname, "../../src/entry/lambda.ts");
+    const failed = await promisify(execFile)(
+      process.execPath,
+      ["--input-type=module", "-e", `await import(${JSON.stringify(entry)})`],
+      {
+        env: { ...process.env, HOOKD_AGENT_URL: "notaurl" },
+      },
+    ).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(
+      /ConfigError: bad settings: HOOKD_AGENT_URL="notaurl": expected an http:\/\/ or https:\/\/ URL/,
+    );
   });
 });
