@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { workersPoolOptions } from "./test/workers/pool-options.ts";
@@ -7,17 +8,20 @@ import { workersPoolOptions } from "./test/workers/pool-options.ts";
  * are dropped, unless HOOKD_TEST_LOGS=1; services on Node log to a sink (test/support/test-log.ts).
  */
 const onConsoleLog = (log: string): false | undefined =>
-  process.env.HOOKD_TEST_LOGS !== "1" && log.startsWith('{"time"') ? false : undefined;
+  process.env.HOOKD_TEST_LOGS !== "1" && stripVTControlCharacters(log).startsWith('{"time"')
+    ? false
+    : undefined;
 
 export default defineConfig({
   test: {
     // The summary reporter's line comes last: `N passed, N failed, N skipped`.
     reporters: ["default", "./test/support/summary-reporter.ts"],
+    // Read from the root config only: a project's own onConsoleLog is ignored.
+    onConsoleLog,
     projects: [
       {
         test: {
           name: "node",
-          onConsoleLog,
           include: ["test/**/*.test.ts"],
           exclude: ["test/workers/**", "node_modules/**"],
           globalSetup: ["test/support/docker-global-setup.ts"],
@@ -33,9 +37,12 @@ export default defineConfig({
         plugins: [cloudflareTest(workersPoolOptions)],
         test: {
           name: "workers",
-          onConsoleLog,
           include: ["test/workers/**/*.test.ts"],
-          globalSetup: ["test/workers/global-setup.ts", "test/workers/ecs-global-setup.ts"],
+          globalSetup: [
+            "test/workers/quiet-workerd-logs.ts",
+            "test/workers/global-setup.ts",
+            "test/workers/ecs-global-setup.ts",
+          ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { stripVTControlCharacters } from "node:util";
 import type { NodeLogger } from "../../src/platform/node/deps.ts";
 import { createStdoutLogger } from "../../src/platform/node/stdout-log.ts";
 
@@ -27,19 +28,35 @@ export function recordingServiceLog(): { log: NodeLogger; records: Array<Record<
   return { log: serviceLog((line) => records.push(JSON.parse(line) as Record<string, unknown>)), records };
 }
 
+/** A hookd JSON log line (a Worker's arrives with the colour codes of the runner's terminal). */
+function isServiceLogLine(line: string): boolean {
+  return stripVTControlCharacters(line).startsWith('{"time"');
+}
+
 /**
- * For an entry that logs to stdout by design and takes no logger (the Lambda entry, loaded as the
- * Lambda runtime loads it): its JSON log lines are dropped, unless HOOKD_TEST_LOGS=1, until the
- * returned function restores stdout. Anything else written to stdout passes.
+ * For code that logs to stdout by design and takes no logger: the Lambda entry, loaded as the
+ * Lambda runtime loads it, and workerd, whose output the Workers test pool writes straight to
+ * this process's stdout and stderr (its log handler is not an option of the pool). hookd's JSON
+ * log lines, and those `alsoDrop` picks, are dropped, unless HOOKD_TEST_LOGS=1, until the
+ * returned function restores both streams. Anything else written passes.
  */
-export function quietServiceStdout(): () => void {
-  const original = process.stdout.write;
+export function quietServiceStdout(alsoDrop: (line: string) => boolean = () => false): () => void {
   if (SHOW_SERVICE_LOGS) return () => {};
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    if (String(chunk).startsWith('{"time"')) return true;
-    return original.call(process.stdout, chunk, ...rest);
-  }) as typeof process.stdout.write;
+  const dropped = (line: string) => isServiceLogLine(line) || alsoDrop(stripVTControlCharacters(line));
+  const restores = [process.stdout, process.stderr].map((stream) => {
+    const original = stream.write;
+    stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      const lines = (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString()).split("\n");
+      const kept = lines.filter((line) => !dropped(line));
+      if (kept.length === lines.length) return original.call(stream, chunk, ...rest);
+      if (kept.every((line) => line === "")) return true;
+      return original.call(stream, kept.join("\n"), ...rest);
+    }) as typeof stream.write;
+    return () => {
+      stream.write = original;
+    };
+  });
   return () => {
-    process.stdout.write = original;
+    for (const restore of restores) restore();
   };
 }
