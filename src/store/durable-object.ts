@@ -1,9 +1,9 @@
-import { DurableObject, type DurableObjectState } from "cloudflare:workers";
+import { DurableObject, type DurableObjectState, type SqlStorage } from "cloudflare:workers";
 import { consoleLogger } from "../platform/web/console-log.ts";
 import type { Run, RunQuery } from "../schema/run.ts";
-import { createSqlStore, type SqlStore } from "./durable-object-sql.ts";
 import { flushOutbox, type ResultsSettings } from "./flush.ts";
 import { type OutboxEntry, type Store, StoreError } from "./port.ts";
+import { createSqlStore, createTables, type SqlDb, type SqlStore } from "./sql-common.ts";
 
 /** HOOKD_RETENTION_HOURS's default (contract §6). */
 const DEFAULT_RETENTION_HOURS = 168;
@@ -13,33 +13,33 @@ const DEFAULT_RETENTION_HOURS = 168;
  * Worker, bound as HOOKD_STORE in wrangler.toml) holds hookd's state for every isolate. Each
  * method runs to completion before the next call (no await inside), so a claim is atomic.
  * Its alarm sends the results outbox's due entries: retries need no request to wake them.
+ * Writes need no batching of ours here: the object's storage already coalesces the writes made
+ * between two awaits into one atomic commit, confirmed before the answer leaves the object.
  */
 export class HookdStore extends DurableObject {
   private readonly sql: SqlStore;
-
-  private readonly retentionMs: number;
 
   private readonly results: ResultsSettings;
 
   constructor(ctx: DurableObjectState, env: Record<string, unknown>) {
     super(ctx, env);
-    this.sql = createSqlStore(ctx.storage.sql);
     // The Worker has checked the setting before its first call here (contract §6).
     const hours = Number(env.HOOKD_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS);
-    this.retentionMs = (Number.isFinite(hours) && hours > 0 ? hours : DEFAULT_RETENTION_HOURS) * 3_600_000;
+    const retentionMs = (Number.isFinite(hours) && hours > 0 ? hours : DEFAULT_RETENTION_HOURS) * 3_600_000;
+    this.sql = openObjectSql(ctx.storage.sql, retentionMs);
     const text = (name: string) =>
       typeof env[name] === "string" && env[name] !== "" ? env[name] : undefined;
     this.results = { resultsUrl: text("HOOKD_RESULTS_URL"), resultsSecret: text("HOOKD_RESULTS_SECRET") };
   }
 
   claim(key: string): boolean {
-    return this.sql.claim(key, this.retentionMs);
+    return this.sql.claim(key);
   }
   release(key: string): void {
     this.sql.release(key);
   }
   async recordRun(run: Run, delivery?: OutboxEntry): Promise<void> {
-    this.sql.recordRun(run, this.retentionMs, delivery);
+    this.sql.recordRuns([{ run, delivery }]);
     if (delivery) await this.armAlarm();
   }
   getRun(id: string): Run | undefined {
@@ -95,6 +95,16 @@ export class HookdStore extends DurableObject {
   private localStore(): Store {
     return durableObjectStore(this, 0, "durable-object (alarm)");
   }
+}
+
+/** The shared SQL (sql-common.ts) on a Durable Object's SQL storage, its tables created. */
+export function openObjectSql(storage: SqlStorage, retentionMs: number, now?: () => number): SqlStore {
+  const db: SqlDb = {
+    all: (sql, ...params) => storage.exec(sql, ...params).toArray(),
+    run: (sql, ...params) => storage.exec(sql, ...params).rowsWritten,
+  };
+  createTables(db);
+  return createSqlStore(db, { retentionMs, now });
 }
 
 /** What the Worker holds: the namespace bound as HOOKD_STORE. */

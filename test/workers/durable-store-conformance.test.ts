@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { isHookdStoreNamespace } from "../../src/store/durable-object.ts";
-import { createSqlStore, type SqlStore } from "../../src/store/durable-object-sql.ts";
+import { isHookdStoreNamespace, openObjectSql } from "../../src/store/durable-object.ts";
 import type { Store } from "../../src/store/port.ts";
+import type { SqlStore } from "../../src/store/sql-common.ts";
 import { describeStoreConformance, type TestClock } from "../support/store-conformance.ts";
 
 /**
@@ -20,12 +20,12 @@ function storeInObject(name: string, retentionMs: number, clock: TestClock): Sto
   const ns = namespace();
   const stub = ns.get(ns.idFromName(name));
   const inside = <T>(work: (sql: SqlStore) => T): Promise<T> =>
-    runInDurableObject(stub, (_, state) => work(createSqlStore(state.storage.sql, clock.now)));
+    runInDurableObject(stub, (_, state) => work(openObjectSql(state.storage.sql, retentionMs, clock.now)));
   return {
     name: `durable-object:${name}`,
-    claim: (key) => inside((s) => s.claim(key, retentionMs)),
+    claim: (key) => inside((s) => s.claim(key)),
     release: (key) => inside((s) => s.release(key)),
-    recordRun: (run, delivery) => inside((s) => s.recordRun(run, retentionMs, delivery)),
+    recordRun: (run, delivery) => inside((s) => s.recordRuns([{ run, delivery }])),
     getRun: (id) => inside((s) => s.getRun(id)),
     listRuns: (query) => inside((s) => s.listRuns(query)),
     getState: (key) => inside((s) => s.getState(key)),
