@@ -3,7 +3,8 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { errorText } from "../schema/labels.ts";
 import { type Outbox, type Store, StoreError } from "./port.ts";
-import { createSqlStore, createTables, type SqlDb } from "./sql-common.ts";
+import { createSqlStore, createTables, type RunWrite, type SqlDb } from "./sql-common.ts";
+import { createWriteBatch } from "./write-batch.ts";
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created. `:memory:` for a private database. */
@@ -17,6 +18,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Expired rows are deleted on a write at most this often (reads never show them anyway). */
   purgeEveryMs?: number;
+  /** The most runs written in one transaction (default 500). */
+  maxBatch?: number;
 }
 
 /**
@@ -24,7 +27,8 @@ export interface SqliteStoreOptions {
  * WAL lets readers run beside the one writer; synchronous=NORMAL keeps a commit off the disk's
  * flush (a power cut may lose the last commits, never corrupt the file); busy_timeout makes a
  * process wait its turn for the write lock instead of failing. node:sqlite is synchronous: each
- * call is one short statement (or one short transaction).
+ * call is one short statement or one short transaction; the runs recorded in one turn of the
+ * event loop (a burst's) are written together in one transaction (write-batch.ts).
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const name = `sqlite:${options.path}`;
@@ -44,6 +48,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   const failure = (what: string, err: unknown) =>
     new StoreError(`${name}: ${what} failed: ${errorText(err)}`, { cause: err });
+  const runs = createWriteBatch<RunWrite>(
+    (writes) => transaction(db.file, () => ops.recordRuns(writes)),
+    options.maxBatch ?? 500,
+  );
 
   const outbox: Outbox = {
     takeDue: (at, limit, leaseMs) => call("outbox take", () => ops.takeDue(at, limit, leaseMs)),
@@ -57,7 +65,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     claim: (key) => call(`claim ${key}`, () => ops.claim(key)),
     release: (key) => call(`release ${key}`, () => ops.release(key)),
     recordRun: (run, delivery) =>
-      call(`record run ${run.id}`, () => transaction(db.file, () => ops.recordRuns([{ run, delivery }]))),
+      runs.add({ run, delivery }).catch((err: unknown) => {
+        throw failure(`record run ${run.id}`, err);
+      }),
     getRun: (id) => call(`get run ${id}`, () => ops.getRun(id)),
     listRuns: (query) => call("list runs", () => ops.listRuns(query)),
     getState: (key) => call(`get state ${key}`, () => ops.getState(key)),
@@ -68,7 +78,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     outbox,
     close: () =>
       call("close", () => {
-        if (db.file.isOpen) db.file.close();
+        // Runs still waiting for their batch are written first: none is lost at shutdown.
+        if (!db.file.isOpen) return;
+        runs.flush();
+        db.file.close();
       }),
   };
 }
