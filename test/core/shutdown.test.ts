@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HookdProcess, startHookd } from "../support/cli.ts";
-import { post, startTarget, type TestTarget } from "../support/servers.ts";
+import { post, runHttpGetHook, startTarget, type TestTarget } from "../support/servers.ts";
 import { until } from "../support/wait.ts";
 
 const SHUTDOWN_SECONDS = 2;
@@ -40,17 +40,7 @@ describe("hookd serve: bounded shutdown (HOOKD_SHUTDOWN_SECONDS)", () => {
       HOOKD_SHUTDOWN_SECONDS: String(SHUTDOWN_SECONDS),
     });
   const hook = (url: string, path: string, name: string) =>
-    post(
-      url,
-      "/v1/hooks/run",
-      {
-        phase: "preStop",
-        handler: { httpGet: { path, port: target.port } },
-        container: { name, ip: "127.0.0.1" },
-        timeoutSeconds: 60,
-      },
-      TOKEN,
-    );
+    runHttpGetHook(url, TOKEN, { phase: "preStop", path, port: target.port, name, timeoutSeconds: 60 });
 
   it("abandons a hook that never finishes: logs it, exits 1 within the bound", async () => {
     const p = start();

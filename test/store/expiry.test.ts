@@ -4,6 +4,7 @@ import { createApp } from "../../src/http/app.ts";
 import { createNodeDeps } from "../../src/platform/node/deps.ts";
 import { createSqliteStore } from "../../src/store/sqlite.ts";
 import { tempDir } from "../support/temp-dir.ts";
+import { serviceLog } from "../support/test-log.ts";
 
 const HOUR = 3_600_000;
 
@@ -15,7 +16,7 @@ describe("a run past its retention is gone from /v1/runs", () => {
   const dir = tempDir("hookd-expiry");
   let clock = Date.now();
   const store = createSqliteStore({ path: join(dir, "hookd.db"), retentionMs: 168 * HOUR, now: () => clock });
-  const deps = createNodeDeps({ HOOKD_TOKEN: "t" }, { store });
+  const deps = createNodeDeps({ HOOKD_TOKEN: "t" }, { store, log: serviceLog() });
   const app = createApp(deps);
   afterAll(async () => {
     await deps.close();

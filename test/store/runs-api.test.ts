@@ -3,7 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeServer } from "../../src/entry/node.ts";
 import { type EcsHarness, lifecycleLabel, startEcsHarness } from "../ecs/harness.ts";
-import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
+import { runHttpGetHook, startService, startTarget, type TestTarget } from "../support/servers.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 const TOKEN = "runs-t0k";
@@ -31,16 +31,7 @@ describe("GET /v1/runs and /v1/runs/{id}: every hook result recorded", () => {
   });
 
   const runHook = (path: string, name: string) =>
-    post(
-      svc.url,
-      "/v1/hooks/run",
-      {
-        phase: "postStart",
-        handler: { httpGet: { path, port: target.port } },
-        container: { name, ip: "127.0.0.1" },
-      },
-      TOKEN,
-    );
+    runHttpGetHook(svc.url, TOKEN, { path, port: target.port, name });
 
   it("records a hook run through the API with an id, a time and its source, readable by id", async () => {
     const before = Date.now();

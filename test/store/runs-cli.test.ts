@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeServer } from "../../src/entry/node.ts";
 import { runCli, startHookd } from "../support/cli.ts";
-import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
+import { runHttpGetHook, startService, startTarget, type TestTarget } from "../support/servers.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 const TOKEN = "runs-cli-t0k";
@@ -20,17 +20,9 @@ describe("hookd runs", () => {
     await svc.close();
     await target.close();
   });
+  // A long query: the table cuts the message to the terminal's width.
   const runHook = (path: string, name: string) =>
-    post(
-      svc.url,
-      "/v1/hooks/run",
-      {
-        phase: "postStart",
-        handler: { httpGet: { path: `${path}?${"long-query-".repeat(30)}`, port: target.port } },
-        container: { name, ip: "127.0.0.1" },
-      },
-      TOKEN,
-    );
+    runHttpGetHook(svc.url, TOKEN, { path: `${path}?${"long-query-".repeat(30)}`, port: target.port, name });
 
   it("prints JSON lines from the service, filtered, oldest first", async () => {
     await runHook("/ok", "cli-a");

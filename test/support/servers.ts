@@ -75,3 +75,31 @@ export async function post(
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
+
+/**
+ * `POST /v1/hooks/run` of an httpGet hook against `GET http://127.0.0.1:PORT/PATH` for the
+ * container `name`: the everyday way tests make a run.
+ */
+export function runHttpGetHook(
+  base: string,
+  token: string,
+  hook: {
+    path: string;
+    port: number;
+    name: string;
+    phase?: "postStart" | "preStop";
+    timeoutSeconds?: number;
+  },
+): ReturnType<typeof post> {
+  return post(
+    base,
+    "/v1/hooks/run",
+    {
+      phase: hook.phase ?? "postStart",
+      handler: { httpGet: { path: hook.path, port: hook.port } },
+      container: { name: hook.name, ip: "127.0.0.1" },
+      ...(hook.timeoutSeconds !== undefined && { timeoutSeconds: hook.timeoutSeconds }),
+    },
+    token,
+  );
+}
