@@ -23,7 +23,8 @@ export interface RunHookOptions {
   warnings?: readonly string[] | undefined;
 }
 
-const REASON = { postStart: "FailedPostStartHook", preStop: "FailedPreStopHook" } as const;
+/** The result's `reason` when a hook did not succeed, as Kubernetes names the event. */
+export const FAILURE_REASON = { postStart: "FailedPostStartHook", preStop: "FailedPreStopHook" } as const;
 
 /**
  * Runs one lifecycle handler against a container, always within its deadline. The caller hands
@@ -73,7 +74,7 @@ export async function runHook(
     handler: spec.kind,
     container: target.name ?? target.id ?? "unknown",
     outcome,
-    ...(outcome !== "succeeded" && { reason: REASON[phase] }),
+    ...(outcome !== "succeeded" && { reason: FAILURE_REASON[phase] }),
     message: out.message,
     ...(out.statusCode !== undefined && { statusCode: out.statusCode }),
     ...(out.exitCode !== undefined && { exitCode: out.exitCode }),

@@ -1,10 +1,14 @@
 import { request } from "undici";
 import type { z } from "zod";
+import { actionAfter } from "../../engine/policy.ts";
+import { FAILURE_REASON } from "../../engine/run-hook.ts";
 import { createApp } from "../../http/app.ts";
 import { DockerEventAnswerSchema, type DockerEventSchema } from "../../http/routes/docker.ts";
 import { createNodeDeps } from "../../platform/node/deps.ts";
 import type { Logger } from "../../platform/ports.ts";
 import { errorText, lifecycleFromLabels } from "../../schema/labels.ts";
+import { handlerAction } from "../../schema/lifecycle.ts";
+import type { HookResult } from "../../schema/result.ts";
 import type { Store } from "../../store/port.ts";
 import { createRecorder } from "../../store/recorder.ts";
 
@@ -49,10 +53,19 @@ export function inProcessHookService(env: NodeJS.ProcessEnv = process.env, store
 }
 
 /**
- * A `hookd serve` elsewhere, with HOOKD_TOKEN. A hook may run for as long as its deadline: no
- * client timeout. A service that cannot be reached (nothing listening, a name not resolving yet:
- * the request never left) is tried again until the hook's own deadline (contract §7), then the
- * hook counts as not run.
+ * Beyond the hook's own deadline, how long the service may take to answer: recording the run,
+ * the network. The whole call, retries and answer included, ends by then.
+ */
+export const SERVICE_MARGIN_SECONDS = 5;
+
+/**
+ * A `hookd serve` elsewhere, with HOOKD_TOKEN. Every call has a deadline: the hook's own (its
+ * timeoutSeconds, else HOOKD_DEFAULT_TIMEOUT_SECONDS; a preStop within its grace period) plus
+ * SERVICE_MARGIN_SECONDS. A service that cannot be reached (nothing listening, a name not
+ * resolving yet: the request never left) is tried again until the hook's own deadline (contract
+ * §7). The hook then counts as failed, as it does when the service gives no answer by the
+ * deadline or cuts the connection: a `failed` result naming the service and the deadline. A
+ * request that did leave is never sent again: the service may be running the hook.
  */
 export function remoteHookService(
   baseUrl: string,
@@ -60,26 +73,40 @@ export function remoteHookService(
   defaultTimeoutSeconds = 30,
 ): HookService {
   const url = `${baseUrl.replace(/\/+$/, "")}${ROUTE}`;
-  const post = (event: DockerEventBody) =>
+  const post = (event: DockerEventBody, signal: AbortSignal) =>
     request(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
       body: JSON.stringify(event),
-      headersTimeout: 0,
-      bodyTimeout: 0,
+      // The signal bounds the connection, the answer's head and its body alike.
+      signal,
     });
   return {
     where: baseUrl,
     async send(event) {
-      const giveUpAt = Date.now() + hookBudgetMs(event, defaultTimeoutSeconds);
+      const budget = hookBudget(event, defaultTimeoutSeconds);
+      // Valid labels without this phase's hook: the service's answer is known, no call needed.
+      if (budget.none) return { result: null, action: "none" };
+      const started = Date.now();
+      const retryUntil = started + budget.seconds * 1000;
+      const giveUpAt = retryUntil + SERVICE_MARGIN_SECONDS * 1000;
+      const deadline = `${budget.seconds + SERVICE_MARGIN_SECONDS}s (the hook's deadline ${budget.seconds}s + ${SERVICE_MARGIN_SECONDS}s)`;
+      const failed = (message: string) => failedAnswer(event, budget.kind, started, message);
       for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
+        const signal = AbortSignal.timeout(Math.max(1, giveUpAt - Date.now()));
         try {
-          const res = await post(event);
+          const res = await post(event, signal);
           return answerFrom(res.statusCode, await res.body.text(), baseUrl);
         } catch (err) {
-          if (!neverSent(err) || Date.now() + wait > giveUpAt) {
-            if (err instanceof ServiceAnswerError) throw err;
-            throw new Error(`service ${baseUrl} unreachable: ${errorText(err)}`);
+          if (err instanceof ServiceAnswerError) throw err;
+          if (signal.aborted) return failed(`service ${baseUrl} gave no answer within ${deadline}`);
+          if (!neverSent(err)) {
+            return failed(`service ${baseUrl} failed before answering: ${errorText(err)}`);
+          }
+          if (Date.now() + wait > retryUntil) {
+            return failed(
+              `service ${baseUrl} unreachable, tried for ${budget.seconds}s (the hook's deadline): ${errorText(err)}`,
+            );
           }
           await new Promise((r) => setTimeout(r, wait));
         }
@@ -89,12 +116,45 @@ export function remoteHookService(
   };
 }
 
-/** The hook's own deadline, as the service will count it: the handler's timeoutSeconds, else the default. */
-function hookBudgetMs(event: DockerEventBody, defaultTimeoutSeconds: number): number {
+/**
+ * The hook's own deadline, as the service will count it (the handler's timeoutSeconds, else the
+ * default; a preStop within its grace period), and the handler's kind: none when the labels hold
+ * no such handler (the service answers that nothing ran) or are invalid (it answers 400).
+ */
+function hookBudget(
+  event: DockerEventBody,
+  defaultTimeoutSeconds: number,
+): { seconds: number; kind: HookResult["handler"] | undefined; none: boolean } {
   const lifecycle = lifecycleFromLabels(event.container.labels);
   const handler = lifecycle?.ok ? lifecycle.value[event.phase] : undefined;
-  const seconds = handler?.timeoutSeconds ?? event.gracePeriodSeconds ?? defaultTimeoutSeconds;
-  return seconds * 1000;
+  const none = lifecycle?.ok === true && handler === undefined;
+  const timeout = handler?.timeoutSeconds ?? defaultTimeoutSeconds;
+  const seconds =
+    event.gracePeriodSeconds === undefined ? timeout : Math.min(timeout, event.gracePeriodSeconds);
+  return { seconds, kind: handler && handlerAction(handler).kind, none };
+}
+
+/** The hook counted as failed without the service's answer, and what follows (a postStart: kill). */
+function failedAnswer(
+  event: DockerEventBody,
+  kind: HookResult["handler"] | undefined,
+  started: number,
+  message: string,
+): DockerEventAnswer {
+  // No hook to count as failed (the labels have none for this phase, or are invalid): an error.
+  if (kind === undefined) throw new Error(message);
+  const result: HookResult = {
+    phase: event.phase,
+    handler: kind,
+    container: event.container.name,
+    outcome: "failed",
+    reason: FAILURE_REASON[event.phase],
+    message,
+    warnings: [],
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+  };
+  return { result, action: actionAfter(result) };
 }
 
 const NOT_SENT = new Set([

@@ -135,7 +135,9 @@ async function handleStart(id: string, ctx: StartContext): Promise<void> {
       container: eventContainer(container),
     });
   } catch (err) {
-    // Not done: a replay of the start (or another watcher) may do it.
+    // The service answered that it ran nothing (a bad label, a refused token, its store down): not
+    // done, a replay of the start may do it. (A service that took the request and then gave no
+    // answer, or could not be reached until the hook's deadline, is a failed result, not this.)
     await ctx.store.release(startKey).catch(() => undefined);
     ctx.reporter.error(container, `postStart not run: ${errorText(err)}`);
     return;
