@@ -118,6 +118,7 @@ export const dockerWatchCommand = defineCommand({
         labels: values.label ?? [],
         signal: controller.signal,
         shutdownMs: seconds * 1000,
+        engine,
       });
       abandoned = outcome.abandoned.length;
     } finally {

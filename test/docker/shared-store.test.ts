@@ -5,7 +5,7 @@ import { requireDocker } from "../support/docker.ts";
 import { lifecycleLabel } from "../support/labels.ts";
 import { startTarget, type TestTarget } from "../support/servers.ts";
 import { tempDir } from "../support/temp-dir.ts";
-import { sleep } from "../support/wait.ts";
+import { sleep, until } from "../support/wait.ts";
 import { hookLines, RUN_LABEL, removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
 
 /** Contract §7: watchers on one engine sharing HOOKD_STORE act as one; runs are recorded there. */
@@ -98,5 +98,63 @@ describe("hookd docker watch with a shared SQLite store", { timeout: 120_000 }, 
     // Exactly once: the attempts refused before the service was up never reached it.
     await sleep(500);
     expect(target.requests.filter((r) => r.url === `/late/${name}`)).toHaveLength(1);
+  });
+
+  it("a postStart abandoned at shutdown: exit 1 naming it, its claim released, and the next watcher runs it", async (ctx) => {
+    const host = requireDocker(ctx);
+    const env = { ...store, HOOKD_SHUTDOWN_SECONDS: "2" };
+    // The first request never gets an answer; later ones do.
+    const app = await startTarget((req, res) => {
+      if (app.requests.indexOf(req) > 0) res.writeHead(200).end("ok");
+    });
+    try {
+      const first = await startWatcher(host, env);
+      watchers.push(first);
+      const name = uniqueName("abandoned");
+      containers.push(name);
+      const path = `/warm/${name}`;
+      const id = await runContainer(
+        host,
+        name,
+        lifecycleLabel({ postStart: { httpGet: { path, port: app.port }, timeoutSeconds: 60 } }),
+      );
+      await until("the postStart to reach its target", () => app.requests.length === 1, 20_000);
+      const stopping = Date.now();
+      first.child.kill("SIGTERM");
+      expect(await first.exited).toBe(1);
+      expect(Date.now() - stopping).toBeLessThan(15_000);
+      expect(first.lines).toContainEqual(
+        expect.objectContaining({
+          event: "error",
+          container: name,
+          containerId: id,
+          message: expect.stringMatching(
+            /^postStart abandoned at shutdown: still running after HOOKD_SHUTDOWN_SECONDS \(2s\); its claim is released/,
+          ),
+        }),
+      );
+
+      // The engine reports no start again: the next watcher learns of it from the store.
+      const second = await startWatcher(host, env);
+      watchers.push(second);
+      const line = await second.waitFor(
+        "the abandoned postStart, run by the next watcher",
+        (l) => l.event === "hook" && l.container === name,
+      );
+      expect(line).toMatchObject({ phase: "postStart", outcome: "succeeded", containerId: id });
+      expect(app.requests.map((r) => r.url)).toEqual([path, path]);
+      expect(await second.stop()).toBe(0);
+
+      // Run once by the second: a third watcher finds nothing left to do.
+      const third = await startWatcher(host, env);
+      watchers.push(third);
+      await sleep(1_000);
+      expect(app.requests).toHaveLength(2);
+      expect(hookLines(third, name)).toEqual([]);
+      const runs = await runCli(["runs", "--json", "--container", name], { env: store });
+      expect(runs.stdout.trim().split("\n")).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { DockerApi } from "../../platform/node/docker-api.ts";
 import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../schema/labels.ts";
 import { type Store, StoreError } from "../../store/port.ts";
 import { LruMap } from "../lru.ts";
+import { type AbandonedStart, rememberAbandoned, takeAbandoned } from "./abandoned-starts.ts";
 import { type DockerContainer, inspectContainer, startContainer } from "./containers.ts";
 import { abortableDelay, type ContainerStartEvent, containerStarts } from "./events.ts";
 import type { HookService } from "./hook-service.ts";
@@ -24,6 +25,12 @@ export interface WatchOptions {
   signal: AbortSignal;
   /** Once `signal` aborts, the most to wait for the work in flight (HOOKD_SHUTDOWN_SECONDS); default: no limit. */
   shutdownMs?: number;
+  /**
+   * The engine (DOCKER_HOST), naming the list of starts abandoned at shutdown in the store: this
+   * watcher runs the ones its predecessor left, and leaves its own to the next. Without it, an
+   * abandoned start's claim is still released, but no later watcher is told of it.
+   */
+  engine?: string;
 }
 
 /** A container's work the watcher gave up on at shutdown. */
@@ -31,6 +38,16 @@ export interface AbandonedWork {
   container: { id: string; name: string };
   what: string;
 }
+
+/** A start whose claim this watcher holds while its postStart runs: released if abandoned. */
+interface ClaimedStart {
+  key: string;
+  container: { id: string; name: string };
+  startedAt: string;
+}
+
+/** At shutdown, the most the store may take to release the abandoned claims. */
+const RELEASE_DEADLINE_MS = 5_000;
 
 /** Remembers at most this many handled events, oldest forgotten first. */
 const SEEN_LIMIT = 10_000;
@@ -63,12 +80,17 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
     void work.finally(() => inFlight.delete(work));
   };
 
-  const handle = (event: ContainerStartEvent) => {
+  // Starts whose postStart is running, by container (one start of a container at a time).
+  const claimed = new Map<string, ClaimedStart>();
+  const ctx: StartContext = { ...options, backoff, track, claimed };
+
+  /** `startedAt`: only that start of the container (one a previous watcher abandoned). */
+  const handle = (event: ContainerStartEvent, startedAt?: string) => {
     const eventKey = `event ${event.id} ${event.timeNano}`;
     if (!firstTime(seen, eventKey)) return;
     const previous = chains.get(event.id) ?? Promise.resolve();
     const next = previous
-      .then(() => handleStart(event.id, { ...options, backoff, track }))
+      .then(() => handleStart(event.id, ctx, startedAt))
       .catch((err: unknown) => {
         // The engine may replay this event after a reconnect: let it try again (the start's own
         // key still keeps a hook that did run from running twice).
@@ -81,6 +103,13 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
       if (chains.get(event.id) === next) chains.delete(event.id);
     });
   };
+
+  for (const start of await takeAbandonedStarts(options)) {
+    reporter.status(
+      `hookd docker watch: running the postStart of ${start.id.slice(0, 12)} (started ${start.startedAt}), abandoned by the last watcher at shutdown`,
+    );
+    handle({ id: start.id, timeNano: `abandoned ${start.startedAt}` }, start.startedAt);
+  }
 
   const events = containerStarts(api, {
     signal,
@@ -101,33 +130,78 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
   if (options.shutdownMs === undefined) await drained;
   else if ((await raceDeadline(drained, options.shutdownMs)) === "deadline") {
     const abandoned = [...inFlight.values()];
-    // The hook point for claims (contract §7): a claimed start abandoned here is released.
+    // Contract §8: an abandoned start's claim is released, so that the next watcher runs it.
+    const starts = new Map(claimed);
+    const released = await releaseAbandoned([...starts.values()], options);
+    const limit = `still running after HOOKD_SHUTDOWN_SECONDS (${options.shutdownMs / 1000}s)`;
     for (const a of abandoned) {
-      reporter.error(
-        a.container,
-        `${a.what} abandoned at shutdown: still running after HOOKD_SHUTDOWN_SECONDS (${options.shutdownMs / 1000}s)`,
-      );
+      const start = starts.get(a.container.id);
+      const then = !start
+        ? ""
+        : released
+          ? `; its claim is released: the next watcher on this engine and store runs it (start ${start.startedAt})`
+          : "; its claim could not be released (see above)";
+      reporter.error(start?.container ?? a.container, `${a.what} abandoned at shutdown: ${limit}${then}`);
     }
     return { abandoned };
   }
   return { abandoned: [] };
 }
 
+/** The starts the last watcher abandoned; a store that cannot answer is reported, not fatal. */
+async function takeAbandonedStarts(options: WatchOptions): Promise<AbandonedStart[]> {
+  if (options.engine === undefined) return [];
+  try {
+    return await takeAbandoned(options.store, options.engine, options.labels ?? []);
+  } catch (err) {
+    options.reporter.error(undefined, `starts abandoned by the last watcher not read: ${errorText(err)}`);
+    return [];
+  }
+}
+
+/** Releases the claims of `starts` and tells the next watcher of them, within RELEASE_DEADLINE_MS. */
+async function releaseAbandoned(starts: ClaimedStart[], options: WatchOptions): Promise<boolean> {
+  if (starts.length === 0) return true;
+  const { store, engine } = options;
+  const work = (async () => {
+    for (const s of starts) await store.release(s.key);
+    const left = starts.map((s) => ({ id: s.container.id, startedAt: s.startedAt }));
+    if (engine !== undefined) await rememberAbandoned(store, engine, options.labels ?? [], left);
+  })();
+  const failure = work.then(
+    () => undefined,
+    (err: unknown) => errorText(err),
+  );
+  const outcome = await raceDeadline(failure, RELEASE_DEADLINE_MS);
+  const why = outcome === "deadline" ? `no answer within ${RELEASE_DEADLINE_MS / 1000}s` : await failure;
+  if (why === undefined) return true;
+  options.reporter.error(undefined, `abandoned claims not released in ${store.name}: ${why}`);
+  return false;
+}
+
 interface StartContext extends WatchOptions {
   backoff: RestartBackoff;
+  claimed: Map<string, ClaimedStart>;
   /** Work that outlives the start's handling (a restart after its backoff); awaited on shutdown. */
   track(work: Promise<void>, about: AbandonedWork): void;
 }
 
-async function handleStart(id: string, ctx: StartContext): Promise<void> {
+async function handleStart(id: string, ctx: StartContext, onlyStartedAt?: string): Promise<void> {
   const container = await inspectContainer(ctx.api, id);
   // Gone or already down again: there is nothing to hook into.
   if (!container?.running) return;
   if (container.labels[LABEL.lifecycle] === undefined) return;
+  // An abandoned start the container has since left (restarted): that start is long over.
+  if (onlyStartedAt !== undefined && container.startedAt !== onlyStartedAt) return;
   // One run per start of the container, however many events (replays, reconnects, restarted or
   // second watchers sharing the store) report it.
   const startKey = `docker start ${container.id} ${container.startedAt}`;
   if (!(await claimWithRetry(ctx, startKey))) return;
+  ctx.claimed.set(container.id, {
+    key: startKey,
+    container: { id: container.id, name: container.name },
+    startedAt: container.startedAt,
+  });
   let answer: Awaited<ReturnType<HookService["send"]>>;
   try {
     answer = await ctx.service.send({
@@ -141,6 +215,8 @@ async function handleStart(id: string, ctx: StartContext): Promise<void> {
     await ctx.store.release(startKey).catch(() => undefined);
     ctx.reporter.error(container, `postStart not run: ${errorText(err)}`);
     return;
+  } finally {
+    ctx.claimed.delete(container.id);
   }
   if (answer.result) ctx.reporter.hook(container, answer.result, answer.action);
   if (answer.action === "kill") await killAndMaybeRestart(container, ctx);
