@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -121,5 +121,83 @@ describe("results delivery from hookd serve (HOOKD_RESULTS_URL)", () => {
     expect(JSON.parse(d.body)).toMatchObject({ data: { container: "db" } });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(rx.got).toHaveLength(1); // acknowledged once: never sent again
+  });
+
+  it("a receiver that accepts and never answers: hooks are not delayed, the attempt gives up after 15 s, the entry is retried and delivered, and SIGTERM still exits in bound", {
+    timeout: 60_000,
+  }, async () => {
+    // Contract §7: 15 s per attempt, with no setting to shorten it; the first retry is due 5 s later.
+    // The first delivery attempt hangs, later ones are answered (204) until `hangAll`.
+    let hangAll = false;
+    const got: Array<Delivery & { at: number }> = [];
+    const hung: ServerResponse[] = [];
+    const rx = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString("utf8");
+      });
+      req.on("end", () => {
+        got.push({ headers: req.headers, body, at: Date.now() });
+        if (got.length === 1 || hangAll) hung.push(res);
+        else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => rx.listen(0, "127.0.0.1", r));
+    stops.push(async () => {
+      rx.closeAllConnections();
+      await new Promise<void>((r) => rx.close(() => r()));
+    });
+    const svc = await serve({
+      HOOKD_TOKEN: TOKEN,
+      HOOKD_STORE: `sqlite:${join(dir, "c.db")}`,
+      HOOKD_RESULTS_URL: `http://127.0.0.1:${(rx.address() as AddressInfo).port}/hooks`,
+      HOOKD_RESULTS_SECRET: SECRET,
+      HOOKD_SHUTDOWN_SECONDS: "2",
+    });
+    stops.push(() => svc.process.stop());
+
+    const ran = await post(svc.url, "/v1/hooks/run", sleepHook("hung-rx"), TOKEN);
+    expect(ran.status).toBe(200);
+    await until("the first attempt to reach the receiver", () => got.length === 1, 10_000);
+    // While that attempt hangs, a hook's answer does not wait for it.
+    const asked = Date.now();
+    const again = await post(svc.url, "/v1/hooks/run", sleepHook("hung-rx-2"), TOKEN);
+    expect(again.status).toBe(200);
+    expect(Date.now() - asked).toBeLessThan(2_000);
+
+    const failed = await svc.process.waitFor(
+      "the hung attempt to give up",
+      (l) => l.msg === "results delivery failed, will retry" && l.run === got[0]?.headers["webhook-id"],
+      30_000,
+    );
+    expect(failed).toMatchObject({ why: "no answer within 15s", attempts: 1 });
+    const first = got[0] as Delivery & { at: number };
+    expect(Date.now() - first.at).toBeGreaterThanOrEqual(14_000);
+
+    // The entry stayed in the outbox: the retry (due 5 s later) is answered, and delivered.
+    const id = first.headers["webhook-id"];
+    await until(
+      "the retry of the same run, delivered",
+      () => got.some((d, i) => i > 0 && d.headers["webhook-id"] === id),
+      20_000,
+    );
+    // Acknowledged: both runs delivered, one attempt retried (the hung one).
+    const scrape = async () =>
+      (await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    await until("both runs counted delivered", async () =>
+      /^hookd_results_deliveries_total\{outcome="delivered"\} 2$/m.test(await scrape()),
+    );
+    expect(await scrape()).toMatch(/^hookd_results_deliveries_total\{outcome="retry"\} 1$/m);
+    expect(got.filter((d) => d.headers["webhook-id"] === id)).toHaveLength(2);
+
+    // A delivery hanging at SIGTERM does not hold the service past its bound.
+    hangAll = true;
+    const hanging = hung.length;
+    expect((await post(svc.url, "/v1/hooks/run", sleepHook("hung-rx-3"), TOKEN)).status).toBe(200);
+    await until("a new attempt to hang", () => hung.length > hanging, 10_000);
+    const stopping = Date.now();
+    svc.process.child.kill("SIGTERM");
+    expect(await svc.process.exited).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(10_000);
   });
 });
