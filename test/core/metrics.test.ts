@@ -2,20 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentServer, startAgentServer } from "../../src/agent/server.ts";
 import type { NodeServer } from "../../src/entry/node.ts";
 import { lifecycleLabel } from "../support/labels.ts";
+import { samples } from "../support/metrics.ts";
 import { post, startService, startTarget, type TestTarget } from "../support/servers.ts";
 
 const TOKEN = "metrics-t0k";
-
-/** The sample lines of a Prometheus text exposition, as `name{labels} value` → value. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const cut = line.lastIndexOf(" ");
-    out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return out;
-}
 
 async function scrape(url: string, token?: string): Promise<Response> {
   return fetch(`${url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});

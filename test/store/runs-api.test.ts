@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeServer } from "../../src/entry/node.ts";
 import { type EcsHarness, lifecycleLabel, startEcsHarness } from "../ecs/harness.ts";
+import { scrapeSample } from "../support/metrics.ts";
 import { runHttpGetHook, startService, startTarget, type TestTarget } from "../support/servers.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
@@ -145,6 +146,7 @@ describe("the store down (its file locked by another process's transaction)", ()
       lock.exec("ROLLBACK");
     }
   };
+  const storeErrors = () => scrapeSample(h.svc.url, "ecs-t0k", "hookd_store_errors_total");
 
   it("POST /v1/hooks/run still runs the hook and says in warnings that it was not recorded", async () => {
     const body = {
@@ -152,6 +154,7 @@ describe("the store down (its file locked by another process's transaction)", ()
       handler: { httpGet: { path: "/api", port: target.port } },
       container: { name: "unrecorded", ip: "127.0.0.1" },
     };
+    expect(await storeErrors()).toBe(0);
     const { status, json } = await locked(() => h.post("/v1/hooks/run", body));
     expect(status).toBe(200);
     expect(json.outcome).toBe("succeeded");
@@ -159,6 +162,8 @@ describe("the store down (its file locked by another process's transaction)", ()
     expect(json.warnings).toEqual([expect.stringMatching(/not recorded: sqlite:.*down\.db/)]);
     const runs = runsOf((await get(h.svc.url, "/v1/runs?container=unrecorded", "ecs-t0k")).json);
     expect(runs).toEqual([]);
+    // The one failed store call (the recorder's), counted once.
+    expect(await storeErrors()).toBe(1);
   });
 
   it("the ECS route answers 503 and runs nothing; the retry once the store is back runs the hook once", async () => {
@@ -173,6 +178,7 @@ describe("the store down (its file locked by another process's transaction)", ()
       },
     ]);
     const event = h.running(arn);
+    const errorsBefore = (await storeErrors()) ?? Number.NaN;
     for (const path of ["/v1/events/ecs", "/v1/events/ecs?wait=true"]) {
       const down = await locked(() => h.post(path, event));
       expect(down.status, path).toBe(503);
@@ -183,6 +189,8 @@ describe("the store down (its file locked by another process's transaction)", ()
     );
     expect(stop.status).toBe(503);
     expect(target.requests.filter((r) => r.url === "/started" || r.url === "/stopping")).toHaveLength(0);
+    // Each of the three answers came from one failed claim, each counted once.
+    expect(await storeErrors()).toBe(errorsBefore + 3);
 
     const retried = await h.post("/v1/events/ecs?wait=true", event);
     expect(retried.status).toBe(200);
@@ -190,6 +198,7 @@ describe("the store down (its file locked by another process's transaction)", ()
     const again = await h.post("/v1/events/ecs?wait=true", event);
     expect(again.json.duplicate).toBeDefined();
     expect(target.requests.filter((r) => r.url === "/started")).toHaveLength(1);
+    expect(await storeErrors()).toBe(errorsBefore + 3);
 
     const runs = runsOf((await get(h.svc.url, `/v1/runs?task=${event.detail.taskArn}`, "ecs-t0k")).json);
     expect(runs).toMatchObject([

@@ -3,6 +3,7 @@ import { stoppingEvent } from "../ecs/harness.ts";
 import { type Dynalite, startDynalite } from "../support/dynalite.ts";
 import { type FakeEcs, startFakeEcs } from "../support/fake-ecs.ts";
 import { fakeEcsEnv } from "../support/fake-ecs-env.ts";
+import { scrapeSample } from "../support/metrics.ts";
 import { post, startTarget, type TestTarget } from "../support/servers.ts";
 import { type ServiceFleet, startServiceFleet, taskWithHooks } from "../support/service-fleet.ts";
 
@@ -74,5 +75,7 @@ describe("several hookd serve processes sharing one DynamoDB table", () => {
     });
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(hits("/gone/started")).toBe(0);
+    // The claim that failed is the one store error this process has seen.
+    expect(await scrapeSample(service.url, TOKEN, "hookd_store_errors_total")).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import type { AppDeps } from "../../http/deps.ts";
 import { awsEcsOptionsFromEnv, createAwsEcsApiFor } from "../../runtimes/ecs/aws-api.ts";
 import { createEcsDeps } from "../../runtimes/ecs/deps.ts";
 import { type Env, loadConfig } from "../../schema/settings.ts";
+import { countingFailures } from "../../store/counted.ts";
 import { createResultsDelivery, type ResultsDelivery } from "../../store/delivery.ts";
 import type { Store } from "../../store/port.ts";
 import { createRecorder } from "../../store/recorder.ts";
@@ -41,17 +42,20 @@ export interface NodeDepsOptions {
 /** Everything the app needs on Node, from the environment. */
 export function createNodeDeps(env: Env = process.env, options: NodeDepsOptions = {}): NodeDeps {
   const config = loadConfig(env);
-  const store =
+  const metrics = createPromMetrics();
+  // Every store call of this service goes through here: each failure counts once in /metrics.
+  const store = countingFailures(
     options.store ??
-    createNodeStore({
-      setting: config.store,
-      retentionHours: config.retentionHours,
-      runtime: options.runtime ?? "node",
-    });
+      createNodeStore({
+        setting: config.store,
+        retentionHours: config.retentionHours,
+        runtime: options.runtime ?? "node",
+      }),
+    metrics.storeError,
+  );
   const http = createNodeHttpClient({ denyCidrs: config.denyCidrs });
   const log = options.log ?? createStdoutLogger();
   const background = createInProcessBackground();
-  const metrics = createPromMetrics();
   const delivery =
     config.resultsUrl && config.resultsSecret
       ? createResultsDelivery({
