@@ -5,7 +5,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { fmt, TOKEN } from "./client.ts";
-import { benchConcurrency, printConcurrency } from "./concurrency.ts";
+import { type Burst, benchConcurrency, printConcurrency } from "./concurrency.ts";
 import { benchDispatch, DISPATCH_GOAL, printDispatch } from "./dispatch.ts";
 import { type Child, openFileLimit, startChild } from "./processes.ts";
 
@@ -72,6 +72,12 @@ export async function benchStoreServices(dbPath: string, o: ServicesOptions): Pr
         `  recording wall / bare relay wall ${fmt(rec.wallRatio)}× (goal ≤ 1.2×)   ` +
         `recording wall / hookd on memory wall ${fmt(rec.hookd.wallMs / mem.hookd.wallMs)}×   ` +
         `recording RSS peak ${fmt(rec.hookd.rssPeakMiB, 0)} MiB (goal ≤ 300 MB)`,
+    );
+    // The service's CPU in its burst moves less with the machine's load than its wall time does.
+    const cpu = (b: Burst) => b.cpuS.service ?? Number.NaN;
+    console.log(
+      `  service CPU in the burst: recording ${fmt(cpu(rec.hookd))} s, hookd on memory ${fmt(cpu(mem.hookd))} s ` +
+        `(${fmt(cpu(rec.hookd) / cpu(mem.hookd))}×), bare relay ${fmt(cpu(rec.relay))} / ${fmt(cpu(mem.relay))} s`,
     );
     console.log(`  runs recorded in the SQLite file: ${recordedRuns(dbPath)}`);
   } finally {
