@@ -45,16 +45,18 @@ export const agentCommand = defineCommand({
     const tokenNote = config.agentToken
       ? ""
       : " — HOOKD_AGENT_TOKEN is not set: anyone on this machine can run commands through it";
-    console.error(`hookd agent: ${mode} mode${where}, listening on ${server.url}${tokenNote}`);
     const seconds = config.shutdownSeconds;
     let left = 0;
-    await untilStopSignal(
+    // Before the line that says the agent is up: a SIGTERM sent on reading it finds the handler.
+    const stopped = untilStopSignal(
       "hookd agent",
       `finishing running execs (at most HOOKD_SHUTDOWN_SECONDS=${seconds}s), then exiting`,
       async () => {
         left = (await server.shutdown(seconds * 1000)).abandoned.length;
       },
     );
+    console.error(`hookd agent: ${mode} mode${where}, listening on ${server.url}${tokenNote}`);
+    await stopped;
     if (left > 0) console.error(abandonedNote("hookd agent", `${left} exec(s)`, seconds));
     return exitSoon(left > 0 ? EXIT.failed : EXIT.done);
   },

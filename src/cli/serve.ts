@@ -28,10 +28,11 @@ export const serveCommand = defineCommand({
     const tokenNote = !server.tokenSet
       ? ` — HOOKD_TOKEN is not set: /v1 is open to anyone on this machine, so hookd listens on loopback only`
       : "";
-    console.error(`hookd serve: listening on ${server.url}${tokenNote}`);
     const seconds = server.shutdownSeconds;
     let left = "";
-    await untilStopSignal(
+    // The handler is in place before the line that says hookd is up: a SIGTERM sent on reading it
+    // must find it, not the default action (exit by the signal, no shutdown).
+    const stopped = untilStopSignal(
       "hookd serve",
       `finishing in-flight hooks (at most HOOKD_SHUTDOWN_SECONDS=${seconds}s), then exiting`,
       async () => {
@@ -41,6 +42,8 @@ export const serveCommand = defineCommand({
         }
       },
     );
+    console.error(`hookd serve: listening on ${server.url}${tokenNote}`);
+    await stopped;
     if (left) console.error(abandonedNote("hookd serve", left, seconds));
     return exitSoon(left ? EXIT.failed : EXIT.done);
   },
