@@ -48,10 +48,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   const failure = (what: string, err: unknown) =>
     new StoreError(`${name}: ${what} failed: ${errorText(err)}`, { cause: err });
-  const runs = createWriteBatch<RunWrite>(
-    (writes) => transaction(db.file, () => ops.recordRuns(writes)),
-    options.maxBatch ?? 500,
-  );
+  const runs = createWriteBatch<RunWrite>((writes) => {
+    // A lone run without a delivery is one INSERT, atomic by itself: BEGIN and COMMIT around it
+    // would only add two statements to every hook when hooks come one at a time.
+    if (writes.length === 1 && !writes[0]?.delivery) ops.recordRuns(writes);
+    else transaction(db.file, () => ops.recordRuns(writes));
+  }, options.maxBatch ?? 500);
 
   const outbox: Outbox = {
     takeDue: (at, limit, leaseMs) => call("outbox take", () => ops.takeDue(at, limit, leaseMs)),
