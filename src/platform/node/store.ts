@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { ConfigError, type StoreSetting } from "../../config.ts";
-import { createDynamoDbStore } from "../../store/dynamodb.ts";
+import { lazyStore } from "../../store/lazy.ts";
 import { createMemoryStore } from "../../store/memory.ts";
 import type { Store } from "../../store/port.ts";
 import { createSqliteStore } from "../../store/sqlite.ts";
@@ -38,7 +38,11 @@ export function createNodeStore(options: NodeStoreOptions): Store {
       return createMemoryStore({ retentionMs, ...(now && { now }) });
     case "dynamodb":
       // Region, endpoint (AWS_ENDPOINT_URL_DYNAMODB) and credentials: where the AWS SDK reads them.
-      return createDynamoDbStore({ table: setting.table, retentionMs, ...(now && { now }) });
+      // Loaded at the first call: the SDK's start-up is spent only where the store is DynamoDB.
+      return lazyStore(`dynamodb:${setting.table}`, async () => {
+        const { createDynamoDbStore } = await import("../../store/dynamodb.ts");
+        return createDynamoDbStore({ table: setting.table, retentionMs, ...(now && { now }) });
+      });
     case "durable-object":
       throw new ConfigError(
         "HOOKD_STORE: durable-object is the Workers store (a Durable Object binding); on Node use sqlite:PATH",
