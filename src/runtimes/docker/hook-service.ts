@@ -78,8 +78,11 @@ export function remoteHookService(
       method: "POST",
       headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
       body: JSON.stringify(event),
-      // The signal bounds the connection, the answer's head and its body alike.
+      // The signal bounds the connection, the answer's head and its body alike; undici's own
+      // 300 s head and body timers are off, or they would cut a longer hook short.
       signal,
+      headersTimeout: 0,
+      bodyTimeout: 0,
     });
   return {
     where: baseUrl,
@@ -89,8 +92,11 @@ export function remoteHookService(
       if (budget.none) return { result: null, action: "none" };
       const started = Date.now();
       const retryUntil = started + budget.seconds * 1000;
-      const giveUpAt = retryUntil + SERVICE_MARGIN_SECONDS * 1000;
-      const deadline = `${budget.seconds + SERVICE_MARGIN_SECONDS}s (the hook's deadline ${budget.seconds}s + ${SERVICE_MARGIN_SECONDS}s)`;
+      const giveUpAt = started + budget.callSeconds * 1000;
+      const deadline =
+        budget.callSeconds < budget.seconds + SERVICE_MARGIN_SECONDS
+          ? `${budget.callSeconds}s (the grace period)`
+          : `${budget.callSeconds}s (the hook's deadline ${budget.seconds}s + ${SERVICE_MARGIN_SECONDS}s)`;
       const failed = (message: string) => failedAnswer(event, budget.kind, started, message);
       for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
         const signal = AbortSignal.timeout(Math.max(1, giveUpAt - Date.now()));
@@ -103,12 +109,13 @@ export function remoteHookService(
           if (!neverSent(err)) {
             return failed(`service ${baseUrl} failed before answering: ${errorText(err)}`);
           }
-          if (Date.now() + wait > retryUntil) {
+          if (Date.now() >= retryUntil) {
             return failed(
               `service ${baseUrl} unreachable, tried for ${budget.seconds}s (the hook's deadline): ${errorText(err)}`,
             );
           }
-          await new Promise((r) => setTimeout(r, wait));
+          // The last attempt is at the hook's deadline itself.
+          await new Promise((r) => setTimeout(r, Math.min(wait, retryUntil - Date.now())));
         }
       }
     },
@@ -118,20 +125,24 @@ export function remoteHookService(
 
 /**
  * The hook's own deadline, as the service will count it (the handler's timeoutSeconds, else the
- * default; a preStop within its grace period), and the handler's kind: none when the labels hold
- * no such handler (the service answers that nothing ran) or are invalid (it answers 400).
+ * default; a preStop within its grace period); the call's, that plus SERVICE_MARGIN_SECONDS but
+ * never past the grace period (the hook and the stop share it, contract §1); and the handler's
+ * kind: none when the labels hold no such handler (the service answers that nothing ran) or are
+ * invalid (it answers 400).
  */
 function hookBudget(
   event: DockerEventBody,
   defaultTimeoutSeconds: number,
-): { seconds: number; kind: HookResult["handler"] | undefined; none: boolean } {
+): { seconds: number; callSeconds: number; kind: HookResult["handler"] | undefined; none: boolean } {
   const lifecycle = lifecycleFromLabels(event.container.labels);
   const handler = lifecycle?.ok ? lifecycle.value[event.phase] : undefined;
   const none = lifecycle?.ok === true && handler === undefined;
   const timeout = handler?.timeoutSeconds ?? defaultTimeoutSeconds;
   const seconds =
     event.gracePeriodSeconds === undefined ? timeout : Math.min(timeout, event.gracePeriodSeconds);
-  return { seconds, kind: handler && handlerAction(handler).kind, none };
+  const grace = event.gracePeriodSeconds;
+  const callSeconds = Math.min(seconds + SERVICE_MARGIN_SECONDS, grace ?? Number.POSITIVE_INFINITY);
+  return { seconds, callSeconds, kind: handler && handlerAction(handler).kind, none };
 }
 
 /** The hook counted as failed without the service's answer, and what follows (a postStart: kill). */
