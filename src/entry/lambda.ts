@@ -12,6 +12,9 @@ const app = createApp({
   auth: { refuse: "HOOKD_TOKEN is not set: the Lambda function refuses /v1 until it is" },
 });
 const httpHandler = handle(app);
+// The DynamoDB store loads the AWS SDK at its first call (src/store/lazy.ts). On Lambda that is
+// done here, in the init phase, so that the first event's answer does not wait for it.
+if ((deps.config.store?.kind ?? "dynamodb") === "dynamodb") await import("../store/dynamodb.ts");
 
 type HttpEvent = Parameters<typeof httpHandler>[0];
 type LambdaContext = Parameters<typeof httpHandler>[1];

@@ -49,7 +49,12 @@ export function quietServiceStdout(alsoDrop: (line: string) => boolean = () => f
       const lines = (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString()).split("\n");
       const kept = lines.filter((line) => !dropped(line));
       if (kept.length === lines.length) return original.call(stream, chunk, ...rest);
-      if (kept.every((line) => line === "")) return true;
+      if (kept.every((line) => line === "")) {
+        // Nothing left to write: still tell a caller waiting on the write that it is done.
+        const done = rest.find((arg: unknown) => typeof arg === "function") as (() => void) | undefined;
+        if (done) process.nextTick(done);
+        return true;
+      }
       return original.call(stream, kept.join("\n"), ...rest);
     }) as typeof stream.write;
     return () => {
