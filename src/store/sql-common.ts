@@ -79,6 +79,11 @@ export interface SqlStoreOptions {
 
 /** Creates the tables and indexes that are missing (the caller may make it one transaction). */
 export function createTables(db: SqlDb): void {
+  // Earlier builds of the Durable Object store named the run's JSON `data`: renamed in place.
+  const columns = db.all("SELECT name FROM pragma_table_info('runs')").map((c) => c.name);
+  if (columns.includes("data") && !columns.includes("body")) {
+    db.run("ALTER TABLE runs RENAME COLUMN data TO body");
+  }
   for (const statement of SCHEMA) db.run(statement);
 }
 

@@ -107,3 +107,30 @@ describe("sqlite store: a burst of recordRun calls", () => {
     expect(await allIds(open(path))).toEqual(burst.map((r) => r.id).sort());
   });
 });
+
+describe("tables made by an earlier build", () => {
+  const dir = tempDir("hookd-migrate");
+
+  it("a runs table whose JSON column is `data` (the Durable Object's first schema) is renamed in place, its runs kept", async () => {
+    const path = join(dir, "old.db");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE runs (id TEXT PRIMARY KEY, container TEXT NOT NULL, task TEXT,
+      phase TEXT NOT NULL, outcome TEXT NOT NULL, time_ms INTEGER NOT NULL, data TEXT NOT NULL,
+      expires_at INTEGER NOT NULL)`);
+    const kept = runAt(T0, { container: "before-upgrade" });
+    old
+      .prepare("INSERT INTO runs VALUES (?, ?, NULL, ?, ?, ?, ?, ?)")
+      .run(kept.id, kept.container, kept.phase, kept.outcome, T0, JSON.stringify(kept), T0 + RETENTION);
+    old.close();
+
+    const store = createSqliteStore({ path, retentionMs: RETENTION, now: () => T0 });
+    try {
+      expect(await store.getRun(kept.id)).toEqual(kept);
+      const added = runAt(T0 + 1, { container: "after-upgrade" });
+      await store.recordRun(added);
+      expect(await store.getRun(added.id)).toEqual(added);
+    } finally {
+      await store.close();
+    }
+  });
+});
