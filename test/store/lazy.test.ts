@@ -46,3 +46,19 @@ describe("a store loaded at its first call", () => {
     expect(loads).toBe(0);
   });
 });
+
+describe("a lazy store after close", () => {
+  it("fails every call with a StoreError, and loads nothing more", async () => {
+    let loads = 0;
+    const store = lazyStore("memory (lazy)", async () => {
+      loads++;
+      return createMemoryStore({ retentionMs: 60_000 });
+    });
+    await store.claim("k");
+    await store.close();
+    const failed = await store.claim("other").catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(StoreError);
+    expect(String(failed)).toContain("memory (lazy): the store is closed");
+    expect(loads).toBe(1);
+  });
+});
