@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type HookdProcess, startHookd } from "../support/cli.ts";
+import { scrapeSample } from "../support/metrics.ts";
 import { post } from "../support/servers.ts";
 import { tempDir } from "../support/temp-dir.ts";
 import { until } from "../support/wait.ts";
@@ -182,12 +183,10 @@ describe("results delivery from hookd serve (HOOKD_RESULTS_URL)", () => {
       20_000,
     );
     // Acknowledged: both runs delivered, one attempt retried (the hung one).
-    const scrape = async () =>
-      (await fetch(`${svc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
-    await until("both runs counted delivered", async () =>
-      /^hookd_results_deliveries_total\{outcome="delivered"\} 2$/m.test(await scrape()),
-    );
-    expect(await scrape()).toMatch(/^hookd_results_deliveries_total\{outcome="retry"\} 1$/m);
+    const deliveries = (outcome: string) =>
+      scrapeSample(svc.url, TOKEN, `hookd_results_deliveries_total{outcome="${outcome}"}`);
+    await until("both runs counted delivered", async () => (await deliveries("delivered")) === 2);
+    expect(await deliveries("retry")).toBe(1);
     expect(got.filter((d) => d.headers["webhook-id"] === id)).toHaveLength(2);
 
     // A delivery hanging at SIGTERM does not hold the service past its bound.
