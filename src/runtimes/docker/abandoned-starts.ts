@@ -29,29 +29,57 @@ function parse(value: unknown): AbandonedStart[] {
   );
 }
 
+// One watcher per process: its read-modify-writes of the list run one at a time, so that two
+// starts taken off it at once do not put each other back.
+let writes: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const next = writes.then(work, work);
+  writes = next.catch(() => undefined);
+  return next;
+}
+
+function same(a: AbandonedStart, b: AbandonedStart): boolean {
+  return a.id === b.id && a.startedAt === b.startedAt;
+}
+
 /** Adds `starts` to the list the next watcher reads. */
-export async function rememberAbandoned(
+export function rememberAbandoned(
   store: Store,
   engine: string,
   labels: readonly string[],
   starts: readonly AbandonedStart[],
 ): Promise<void> {
   const key = keyOf(engine, labels);
-  const all = [...parse(await store.getState(key)), ...starts];
-  const unique = all.filter(
-    (s, i) => all.findIndex((o) => o.id === s.id && o.startedAt === s.startedAt) === i,
-  );
-  await store.putState(key, unique, KEEP_MS);
+  return oneAtATime(async () => {
+    const all = [...parse(await store.getState(key)), ...starts];
+    const unique = all.filter((s, i) => all.findIndex((o) => same(o, s)) === i);
+    await store.putState(key, unique, KEEP_MS);
+  });
 }
 
-/** The starts left by the last watcher, taken off the list (this watcher runs them). */
-export async function takeAbandoned(
+/**
+ * The starts left by the last watcher. They stay on the list until `forgetAbandoned`: a watcher
+ * that stops (or crashes) before it claimed one leaves it to the next.
+ */
+export async function readAbandoned(
   store: Store,
   engine: string,
   labels: readonly string[],
 ): Promise<AbandonedStart[]> {
+  return parse(await store.getState(keyOf(engine, labels)));
+}
+
+/** Takes `start` off the list: its claim is won, or it has nothing left to run. */
+export function forgetAbandoned(
+  store: Store,
+  engine: string,
+  labels: readonly string[],
+  start: AbandonedStart,
+): Promise<void> {
   const key = keyOf(engine, labels);
-  const starts = parse(await store.getState(key));
-  if (starts.length > 0) await store.putState(key, [], KEEP_MS);
-  return starts;
+  return oneAtATime(async () => {
+    const starts = parse(await store.getState(key));
+    const left = starts.filter((s) => !same(s, start));
+    if (left.length < starts.length) await store.putState(key, left, KEEP_MS);
+  });
 }

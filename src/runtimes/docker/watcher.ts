@@ -4,7 +4,12 @@ import type { DockerApi } from "../../platform/node/docker-api.ts";
 import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../schema/labels.ts";
 import { type Store, StoreError } from "../../store/port.ts";
 import { LruMap } from "../lru.ts";
-import { type AbandonedStart, rememberAbandoned, takeAbandoned } from "./abandoned-starts.ts";
+import {
+  type AbandonedStart,
+  forgetAbandoned,
+  readAbandoned,
+  rememberAbandoned,
+} from "./abandoned-starts.ts";
 import { type DockerContainer, inspectContainer, startContainer } from "./containers.ts";
 import { abortableDelay, type ContainerStartEvent, containerStarts } from "./events.ts";
 import type { HookService } from "./hook-service.ts";
@@ -84,13 +89,13 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
   const claimed = new Map<string, ClaimedStart>();
   const ctx: StartContext = { ...options, backoff, track, claimed };
 
-  /** `startedAt`: only that start of the container (one a previous watcher abandoned). */
-  const handle = (event: ContainerStartEvent, startedAt?: string) => {
+  /** `abandoned`: only that start of the container (one a previous watcher abandoned). */
+  const handle = (event: ContainerStartEvent, abandoned?: AbandonedStart) => {
     const eventKey = `event ${event.id} ${event.timeNano}`;
     if (!firstTime(seen, eventKey)) return;
     const previous = chains.get(event.id) ?? Promise.resolve();
     const next = previous
-      .then(() => handleStart(event.id, ctx, startedAt))
+      .then(() => handleStart(event.id, ctx, abandoned))
       .catch((err: unknown) => {
         // The engine may replay this event after a reconnect: let it try again (the start's own
         // key still keeps a hook that did run from running twice).
@@ -108,7 +113,7 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
     reporter.status(
       `hookd docker watch: running the postStart of ${start.id.slice(0, 12)} (started ${start.startedAt}), abandoned by the last watcher at shutdown`,
     );
-    handle({ id: start.id, timeNano: `abandoned ${start.startedAt}` }, start.startedAt);
+    handle({ id: start.id, timeNano: `abandoned ${start.startedAt}` }, start);
   }
 
   const events = containerStarts(api, {
@@ -152,7 +157,7 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
 async function takeAbandonedStarts(options: WatchOptions): Promise<AbandonedStart[]> {
   if (options.engine === undefined) return [];
   try {
-    return await takeAbandoned(options.store, options.engine, options.labels ?? []);
+    return await readAbandoned(options.store, options.engine, options.labels ?? []);
   } catch (err) {
     options.reporter.error(undefined, `starts abandoned by the last watcher not read: ${errorText(err)}`);
     return [];
@@ -186,17 +191,13 @@ interface StartContext extends WatchOptions {
   track(work: Promise<void>, about: AbandonedWork): void;
 }
 
-async function handleStart(id: string, ctx: StartContext, onlyStartedAt?: string): Promise<void> {
-  const container = await inspectContainer(ctx.api, id);
-  // Gone or already down again: there is nothing to hook into.
-  if (!container?.running) return;
-  if (container.labels[LABEL.lifecycle] === undefined) return;
-  // An abandoned start the container has since left (restarted): that start is long over.
-  if (onlyStartedAt !== undefined && container.startedAt !== onlyStartedAt) return;
-  // One run per start of the container, however many events (replays, reconnects, restarted or
-  // second watchers sharing the store) report it.
-  const startKey = `docker start ${container.id} ${container.startedAt}`;
-  if (!(await claimWithRetry(ctx, startKey))) return;
+async function handleStart(id: string, ctx: StartContext, abandoned?: AbandonedStart): Promise<void> {
+  const claimed = await claimStart(id, ctx, abandoned?.startedAt);
+  // Claimed here, or nothing left to run: the last watcher's list no longer needs it. (Until then
+  // it stays there: a store that failed the claim, or a crash, leaves it to the next watcher.)
+  if (abandoned) await forgetAbandonedStart(ctx, abandoned);
+  if (!claimed) return;
+  const { container, startKey } = claimed;
   ctx.claimed.set(container.id, {
     key: startKey,
     container: { id: container.id, name: container.name },
@@ -220,6 +221,32 @@ async function handleStart(id: string, ctx: StartContext, onlyStartedAt?: string
   }
   if (answer.result) ctx.reporter.hook(container, answer.result, answer.action);
   if (answer.action === "kill") await killAndMaybeRestart(container, ctx);
+}
+
+/** The claim of the container's current start (only `onlyStartedAt`, if given); undefined: nothing to run. */
+async function claimStart(
+  id: string,
+  ctx: StartContext,
+  onlyStartedAt?: string,
+): Promise<{ container: DockerContainer; startKey: string } | undefined> {
+  const container = await inspectContainer(ctx.api, id);
+  // Gone or already down again: there is nothing to hook into.
+  if (!container?.running) return undefined;
+  if (container.labels[LABEL.lifecycle] === undefined) return undefined;
+  // An abandoned start the container has since left (restarted): that start is long over.
+  if (onlyStartedAt !== undefined && container.startedAt !== onlyStartedAt) return undefined;
+  // One run per start of the container, however many events (replays, reconnects, restarted or
+  // second watchers sharing the store) report it.
+  const startKey = `docker start ${container.id} ${container.startedAt}`;
+  return (await claimWithRetry(ctx, startKey)) ? { container, startKey } : undefined;
+}
+
+/** A list that cannot be written is reported: the next watcher finds the start claimed or over. */
+async function forgetAbandonedStart(ctx: StartContext, start: AbandonedStart): Promise<void> {
+  if (ctx.engine === undefined) return;
+  await forgetAbandoned(ctx.store, ctx.engine, ctx.labels ?? [], start).catch((err: unknown) =>
+    ctx.reporter.error(undefined, `abandoned start not taken off the list: ${errorText(err)}`),
+  );
 }
 
 /** After a failed postStart: preStop, stop within the grace period, then the restart policy. */
