@@ -109,12 +109,16 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
     });
   };
 
-  for (const start of await takeAbandonedStarts(options)) {
-    reporter.status(
-      `hookd docker watch: running the postStart of ${start.id.slice(0, 12)} (started ${start.startedAt}), abandoned by the last watcher at shutdown`,
-    );
-    handle({ id: start.id, timeNano: `abandoned ${start.startedAt}` }, start);
-  }
+  // Read while the event stream connects, not before it: a start in between would be missed.
+  // Once the watcher is stopping, the starts stay on the list for the next one.
+  const leftByLast = readAbandonedStarts(options).then((starts) => {
+    for (const start of signal.aborted ? [] : starts) {
+      reporter.status(
+        `hookd docker watch: running the postStart of ${start.id.slice(0, 12)} (started ${start.startedAt}), abandoned by the last watcher at shutdown`,
+      );
+      handle({ id: start.id, timeNano: `abandoned ${start.startedAt}` }, start);
+    }
+  });
 
   const events = containerStarts(api, {
     signal,
@@ -130,6 +134,7 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
   });
   for await (const event of events) handle(event);
   const drained = (async () => {
+    await leftByLast;
     while (inFlight.size > 0) await Promise.allSettled([...inFlight.keys()]);
   })();
   if (options.shutdownMs === undefined) await drained;
@@ -154,7 +159,7 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
 }
 
 /** The starts the last watcher abandoned; a store that cannot answer is reported, not fatal. */
-async function takeAbandonedStarts(options: WatchOptions): Promise<AbandonedStart[]> {
+async function readAbandonedStarts(options: WatchOptions): Promise<AbandonedStart[]> {
   if (options.engine === undefined) return [];
   try {
     return await readAbandoned(options.store, options.engine, options.labels ?? []);
