@@ -7,6 +7,9 @@ import type { Store } from "../store/port.ts";
 import { defineCommand, EXIT, httpUrlFlag, UsageError, wholeNumberFlag } from "./command.ts";
 import { abandonedNote, exitSoon, untilStopSignal } from "./signals.ts";
 
+/** Closing after a watch that ended without a stop (it failed): the most it waits. */
+const CLEAN_UP_MS = 5_000;
+
 /** Loaded when a Docker command runs: `hookd validate` and `--help` start without them. */
 async function dockerModules() {
   const [deadline, api, store, containers, lease, hookService, report, stop, watcher] = await Promise.all([
@@ -101,6 +104,12 @@ export const dockerWatchCommand = defineCommand({
     const api = m.createDockerApi();
     const service = hookServiceFor(m, values.service, config, store);
     const seconds = config.shutdownSeconds;
+    // Contract §8: from the stop, everything — the drain, the release of abandoned claims, the
+    // clean-up below — takes at most HOOKD_SHUTDOWN_SECONDS.
+    let stopBy: number | undefined;
+    controller.signal.addEventListener("abort", () => {
+      stopBy = Date.now() + seconds * 1000;
+    });
     void untilStopSignal(
       "hookd docker watch",
       `finishing hooks in flight (at most HOOKD_SHUTDOWN_SECONDS=${seconds}s), then exiting`,
@@ -122,15 +131,23 @@ export const dockerWatchCommand = defineCommand({
       });
       abandoned = outcome.abandoned.length;
     } finally {
+      const left = () => Math.max(0, (stopBy ?? Date.now() + CLEAN_UP_MS) - Date.now());
       // What was abandoned may still hold a connection: closing waits for nothing then.
-      await m.raceDeadline(Promise.all([service.close(), api.close()]), 1_000);
-      await held.release();
-      await store.close();
+      await m.raceDeadline(Promise.all([service.close(), api.close()]), Math.min(1_000, left()));
+      // Past the bound the process exits without them: the lease then expires on its own.
+      const closed = (async () => {
+        await held.release();
+        await store.close();
+      })().catch((err: unknown) => reporter.error(undefined, `closing ${store.name}: ${errorText(err)}`));
+      if ((await m.raceDeadline(closed, left())) === "deadline") {
+        reporter.error(undefined, `engine lease and ${store.name} not closed within HOOKD_SHUTDOWN_SECONDS`);
+      }
     }
     if (abandoned > 0) {
       console.error(abandonedNote("hookd docker watch", `${abandoned} container hook(s)`, seconds));
     }
-    return exitSoon(abandoned > 0 ? EXIT.failed : EXIT.done);
+    const linger = stopBy === undefined ? undefined : Math.max(0, stopBy - Date.now());
+    return exitSoon(abandoned > 0 ? EXIT.failed : EXIT.done, linger);
   },
 });
 

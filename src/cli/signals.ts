@@ -22,10 +22,10 @@ export function untilStopSignal(command: string, doing: string, stop: () => unkn
  * wait on a handle something forgot to close (a socket, a timer): exit anyway a moment later.
  * The timer is unref'd, so a process with nothing left exits at once, as usual.
  */
-export function exitSoon(code: number): number {
+export function exitSoon(code: number, mostMs = Number.POSITIVE_INFINITY): number {
   process.exitCode = code;
   // Work abandoned still holds its timers and sockets: nothing is gained by waiting on them.
-  setTimeout(() => process.exit(code), code === 0 ? 1_000 : 100).unref();
+  setTimeout(() => process.exit(code), Math.min(code === 0 ? 1_000 : 100, mostMs)).unref();
   return code;
 }
 

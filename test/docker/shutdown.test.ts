@@ -9,8 +9,10 @@ import { startTarget, type TestTarget } from "../support/servers.ts";
 import { until } from "../support/wait.ts";
 import { removeContainers, runContainer, startWatcher, uniqueName } from "./support.ts";
 
-const SHUTDOWN_SECONDS = 2;
-const EXIT_BOUND_MS = SHUTDOWN_SECONDS * 1000 + 8_000;
+// The drain gets 2 s of it (the rest is for releasing claims and closing): the slow hook's 1 s fits.
+const SHUTDOWN_SECONDS = 4;
+// Contract §8: everything within HOOKD_SHUTDOWN_SECONDS (the margin is for a loaded machine).
+const EXIT_BOUND_MS = SHUTDOWN_SECONDS * 1000 + 3_000;
 
 async function terminate(p: HookdProcess): Promise<{ code: number | null; ms: number }> {
   const started = Date.now();

@@ -51,8 +51,14 @@ interface ClaimedStart {
   startedAt: string;
 }
 
-/** At shutdown, the most the store may take to release the abandoned claims. */
-const RELEASE_DEADLINE_MS = 5_000;
+/**
+ * What of HOOKD_SHUTDOWN_SECONDS the drain leaves (contract §8: shutdown takes at most that): half
+ * of it to release the abandoned claims, the rest to close the connections, the engine lease and
+ * the store.
+ */
+export function shutdownReserveMs(shutdownMs: number): number {
+  return Math.min(2_000, shutdownMs / 2);
+}
 
 /** Remembers at most this many handled events, oldest forgotten first. */
 const SEEN_LIMIT = 10_000;
@@ -138,11 +144,17 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
     while (inFlight.size > 0) await Promise.allSettled([...inFlight.keys()]);
   })();
   if (options.shutdownMs === undefined) await drained;
-  else if ((await raceDeadline(drained, options.shutdownMs)) === "deadline") {
+  else if (
+    (await raceDeadline(drained, options.shutdownMs - shutdownReserveMs(options.shutdownMs))) === "deadline"
+  ) {
     const abandoned = [...inFlight.values()];
     // Contract §8: an abandoned start's claim is released, so that the next watcher runs it.
     const starts = new Map(claimed);
-    const released = await releaseAbandoned([...starts.values()], options);
+    const released = await releaseAbandoned(
+      [...starts.values()],
+      options,
+      shutdownReserveMs(options.shutdownMs) / 2,
+    );
     const limit = `still running after HOOKD_SHUTDOWN_SECONDS (${options.shutdownMs / 1000}s)`;
     for (const a of abandoned) {
       const start = starts.get(a.container.id);
@@ -169,8 +181,12 @@ async function readAbandonedStarts(options: WatchOptions): Promise<AbandonedStar
   }
 }
 
-/** Releases the claims of `starts` and tells the next watcher of them, within RELEASE_DEADLINE_MS. */
-async function releaseAbandoned(starts: ClaimedStart[], options: WatchOptions): Promise<boolean> {
+/** Releases the claims of `starts` and tells the next watcher of them, within `deadlineMs`. */
+async function releaseAbandoned(
+  starts: ClaimedStart[],
+  options: WatchOptions,
+  deadlineMs: number,
+): Promise<boolean> {
   if (starts.length === 0) return true;
   const { store, engine } = options;
   const work = (async () => {
@@ -182,8 +198,8 @@ async function releaseAbandoned(starts: ClaimedStart[], options: WatchOptions): 
     () => undefined,
     (err: unknown) => errorText(err),
   );
-  const outcome = await raceDeadline(failure, RELEASE_DEADLINE_MS);
-  const why = outcome === "deadline" ? `no answer within ${RELEASE_DEADLINE_MS / 1000}s` : await failure;
+  const outcome = await raceDeadline(failure, deadlineMs);
+  const why = outcome === "deadline" ? `no answer within ${deadlineMs / 1000}s` : await failure;
   if (why === undefined) return true;
   options.reporter.error(undefined, `abandoned claims not released in ${store.name}: ${why}`);
   return false;
