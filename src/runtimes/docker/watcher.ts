@@ -150,11 +150,13 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
     const abandoned = [...inFlight.values()];
     // Contract §8: an abandoned start's claim is released, so that the next watcher runs it.
     const starts = new Map(claimed);
-    const released = await releaseAbandoned(
+    const releasing = releaseAbandoned(
       [...starts.values()],
       options,
       shutdownReserveMs(options.shutdownMs) / 2,
     );
+    ctx.abandoning = releasing;
+    const released = await releasing;
     const limit = `still running after HOOKD_SHUTDOWN_SECONDS (${options.shutdownMs / 1000}s)`;
     for (const a of abandoned) {
       const start = starts.get(a.container.id);
@@ -208,6 +210,8 @@ async function releaseAbandoned(
 interface StartContext extends WatchOptions {
   backoff: RestartBackoff;
   claimed: Map<string, ClaimedStart>;
+  /** Set at shutdown once the starts in flight are abandoned: their release (and remembering). */
+  abandoning?: Promise<unknown>;
   /** Work that outlives the start's handling (a restart after its backoff); awaited on shutdown. */
   track(work: Promise<void>, about: AbandonedWork): void;
 }
@@ -239,6 +243,12 @@ async function handleStart(id: string, ctx: StartContext, abandoned?: AbandonedS
     return;
   } finally {
     ctx.claimed.delete(container.id);
+  }
+  // A hook abandoned at shutdown (its start left to the next watcher) that finished after all,
+  // before the process exits: taken off the list again, or the next watcher would run it twice.
+  if (ctx.abandoning && ctx.engine !== undefined) {
+    const start = { id: container.id, startedAt: container.startedAt };
+    await ctx.abandoning.then(() => forgetAbandonedStart(ctx, start));
   }
   if (answer.result) ctx.reporter.hook(container, answer.result, answer.action);
   if (answer.action === "kill") await killAndMaybeRestart(container, ctx);
