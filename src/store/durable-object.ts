@@ -93,7 +93,7 @@ export class HookdStore extends DurableObject {
 
   /** The Store the alarm's flush works on: this object's own tables, no RPC. */
   private localStore(): Store {
-    return durableObjectStore(this, 0, "durable-object (alarm)");
+    return durableObjectStore(() => this, 0, "durable-object (alarm)");
   }
 }
 
@@ -137,14 +137,16 @@ export function isHookdStoreNamespace(binding: unknown): binding is HookdStoreNa
 /**
  * The Store of a Worker: every call goes to the one object named "hookd", within `timeoutMs`.
  * One object is one thread: ample for hook traffic (thousands of small calls per second).
+ * A stub belongs to the request that made it (workerd refuses its I/O from another request:
+ * "Cannot perform I/O on behalf of a different request"), and the Worker keeps this store for
+ * the isolate's life: each call gets a stub of its own, which costs no I/O.
  */
 export function createDurableObjectStore(namespace: HookdStoreNamespace, timeoutMs = 5_000): Store {
-  const stub = namespace.get(namespace.idFromName("hookd"));
-  return durableObjectStore(stub, timeoutMs, "durable-object");
+  return durableObjectStore(() => namespace.get(namespace.idFromName("hookd")), timeoutMs, "durable-object");
 }
 
-/** `timeoutMs` 0: no deadline (inside the object, where calls do not wait). */
-function durableObjectStore(api: HookdStoreApi | HookdStore, timeoutMs: number, name: string): Store {
+/** `api` gives the object (or a stub of it) to call; `timeoutMs` 0: no deadline (inside the object). */
+function durableObjectStore(api: () => HookdStoreApi | HookdStore, timeoutMs: number, name: string): Store {
   const call = async <T>(operation: string, send: () => T | Promise<T>): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
@@ -163,21 +165,21 @@ function durableObjectStore(api: HookdStoreApi | HookdStore, timeoutMs: number, 
   };
   return {
     name,
-    claim: (key) => call("claim", () => api.claim(key)),
-    release: (key) => call("release", () => api.release(key)),
-    recordRun: (run, delivery) => call("recordRun", () => api.recordRun(run, delivery)),
-    getRun: (id) => call("getRun", () => api.getRun(id)),
-    listRuns: (query) => call("listRuns", () => api.listRuns(query)),
-    getState: (key) => call("getState", () => api.getState(key)),
-    putState: (key, value, ttlMs) => call("putState", () => api.putState(key, value, ttlMs)),
-    lease: (key, owner, ttlMs) => call("lease", () => api.lease(key, owner, ttlMs)),
-    leaseHolder: (key) => call("leaseHolder", () => api.leaseHolder(key)),
-    unlease: (key, owner) => call("unlease", () => api.unlease(key, owner)),
+    claim: (key) => call("claim", () => api().claim(key)),
+    release: (key) => call("release", () => api().release(key)),
+    recordRun: (run, delivery) => call("recordRun", () => api().recordRun(run, delivery)),
+    getRun: (id) => call("getRun", () => api().getRun(id)),
+    listRuns: (query) => call("listRuns", () => api().listRuns(query)),
+    getState: (key) => call("getState", () => api().getState(key)),
+    putState: (key, value, ttlMs) => call("putState", () => api().putState(key, value, ttlMs)),
+    lease: (key, owner, ttlMs) => call("lease", () => api().lease(key, owner, ttlMs)),
+    leaseHolder: (key) => call("leaseHolder", () => api().leaseHolder(key)),
+    unlease: (key, owner) => call("unlease", () => api().unlease(key, owner)),
     outbox: {
-      takeDue: (now, limit, leaseMs) => call("takeDue", () => api.takeDue(now, limit, leaseMs)),
-      remove: (id) => call("remove", () => api.removeEntry(id)),
-      reschedule: (id, dueAt, attempts) => call("reschedule", () => api.reschedule(id, dueAt, attempts)),
-      size: () => call("size", () => api.outboxSize()),
+      takeDue: (now, limit, leaseMs) => call("takeDue", () => api().takeDue(now, limit, leaseMs)),
+      remove: (id) => call("remove", () => api().removeEntry(id)),
+      reschedule: (id, dueAt, attempts) => call("reschedule", () => api().reschedule(id, dueAt, attempts)),
+      size: () => call("size", () => api().outboxSize()),
     },
     async close() {},
   };

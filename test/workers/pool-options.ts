@@ -42,6 +42,8 @@ export function workersPoolOptions(ctx: { inject: typeof inject }): PoolOptions 
     modulesRoot: bundle.ok ? dirname(bundle.path) : "",
     ...compat,
     bindings: { HOOKD_DEFAULT_TIMEOUT_SECONDS: "30", ...bindings },
+    // As wrangler.toml binds it: the bundle's own HookdStore class, SQLite-backed.
+    durableObjects: { HOOKD_STORE: { className: "HookdStore", useSQLite: true } },
   });
   return {
     wrangler: { configPath: WRANGLER_CONFIG },

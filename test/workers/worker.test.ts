@@ -1,6 +1,13 @@
 import { describe, expect, inject, it } from "vitest";
 import { BAD_SETTINGS, expectNamed } from "../support/bad-settings.ts";
-import { bundledWorker, callWorker, mainWorker, postJson, type WorkerUnderTest } from "./worker-client.ts";
+import {
+  bundledWorker,
+  callWorker,
+  mainWorker,
+  postJson,
+  WORKER_TEST_TOKEN,
+  type WorkerUnderTest,
+} from "./worker-client.ts";
 
 const target = inject("loopbackTarget");
 const targetPort = Number(new URL(target).port);
@@ -36,6 +43,27 @@ describe.each<[string, () => WorkerUnderTest]>([
     const res = await worker().fetch("http://hookd.test/healthz");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok", version: expect.any(String) });
+  });
+
+  it("records every run in the store, readable by later requests (each its own request to the Worker)", async () => {
+    const name = `stored-${crypto.randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 3; i++) {
+      const ran = await result(
+        await postJson(
+          worker(),
+          "/v1/hooks/run",
+          hook({ path: "/ok" }, { container: { name, ip: "127.0.0.1" } }),
+        ),
+      );
+      expect(ran.warnings).toEqual([]);
+    }
+    for (let i = 0; i < 3; i++) {
+      const res = await worker().fetch(`http://hookd.test/v1/runs?container=${name}`, {
+        headers: { authorization: `Bearer ${WORKER_TEST_TOKEN}` },
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(((await res.json()) as { runs: unknown[] }).runs).toHaveLength(3);
+    }
   });
 
   it("answers 401 in the contract's shape to a wrong or missing token", async () => {
