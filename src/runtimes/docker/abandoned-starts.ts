@@ -1,4 +1,7 @@
+import { raceDeadline } from "../../engine/deadline.ts";
+import { errorText } from "../../schema/labels.ts";
 import type { Store } from "../../store/port.ts";
+import type { Reporter } from "./report.ts";
 
 /**
  * A container start whose postStart a stopping watcher gave up on (contract §8): its claim was
@@ -43,7 +46,7 @@ function same(a: AbandonedStart, b: AbandonedStart): boolean {
 }
 
 /** Adds `starts` to the list the next watcher reads. */
-export function rememberAbandoned(
+function rememberAbandoned(
   store: Store,
   engine: string,
   labels: readonly string[],
@@ -61,7 +64,7 @@ export function rememberAbandoned(
  * The starts left by the last watcher. They stay on the list until `forgetAbandoned`: a watcher
  * that stops (or crashes) before it claimed one leaves it to the next.
  */
-export async function readAbandoned(
+async function readAbandoned(
   store: Store,
   engine: string,
   labels: readonly string[],
@@ -70,7 +73,7 @@ export async function readAbandoned(
 }
 
 /** Takes `start` off the list: its claim is won, or it has nothing left to run. */
-export function forgetAbandoned(
+function forgetAbandoned(
   store: Store,
   engine: string,
   labels: readonly string[],
@@ -82,4 +85,62 @@ export function forgetAbandoned(
     const left = starts.filter((s) => !same(s, start));
     if (left.length < starts.length) await store.putState(key, left, KEEP_MS);
   });
+}
+
+/** Where the list lives and what reports on it (the watcher's options): no `engine`, no list. */
+export interface AbandonedList {
+  store: Store;
+  engine?: string;
+  labels?: string[];
+  reporter: Reporter;
+}
+
+/** A start whose claim this watcher holds while its postStart runs: released if abandoned. */
+export interface ClaimedStart {
+  key: string;
+  container: { id: string; name: string };
+  startedAt: string;
+}
+
+/** The starts the last watcher abandoned; a store that cannot answer is reported, not fatal. */
+export async function readAbandonedStarts(options: AbandonedList): Promise<AbandonedStart[]> {
+  if (options.engine === undefined) return [];
+  try {
+    return await readAbandoned(options.store, options.engine, options.labels ?? []);
+  } catch (err) {
+    options.reporter.error(undefined, `starts abandoned by the last watcher not read: ${errorText(err)}`);
+    return [];
+  }
+}
+
+/** Releases the claims of `starts` and tells the next watcher of them, within `deadlineMs`. */
+export async function releaseAbandoned(
+  starts: ClaimedStart[],
+  options: AbandonedList,
+  deadlineMs: number,
+): Promise<boolean> {
+  if (starts.length === 0) return true;
+  const { store, engine } = options;
+  const work = (async () => {
+    for (const s of starts) await store.release(s.key);
+    const left = starts.map((s) => ({ id: s.container.id, startedAt: s.startedAt }));
+    if (engine !== undefined) await rememberAbandoned(store, engine, options.labels ?? [], left);
+  })();
+  const failure = work.then(
+    () => undefined,
+    (err: unknown) => errorText(err),
+  );
+  const outcome = await raceDeadline(failure, deadlineMs);
+  const why = outcome === "deadline" ? `no answer within ${deadlineMs / 1000}s` : await failure;
+  if (why === undefined) return true;
+  options.reporter.error(undefined, `abandoned claims not released in ${store.name}: ${why}`);
+  return false;
+}
+
+/** A list that cannot be written is reported: the next watcher finds the start claimed or over. */
+export async function forgetAbandonedStart(ctx: AbandonedList, start: AbandonedStart): Promise<void> {
+  if (ctx.engine === undefined) return;
+  await forgetAbandoned(ctx.store, ctx.engine, ctx.labels ?? [], start).catch((err: unknown) =>
+    ctx.reporter.error(undefined, `abandoned start not taken off the list: ${errorText(err)}`),
+  );
 }

@@ -1,21 +1,22 @@
 import { raceDeadline } from "../../engine/deadline.ts";
-import { restartPolicyFromDocker, shouldRestart } from "../../engine/policy.ts";
 import type { DockerApi } from "../../platform/node/docker-api.ts";
-import { errorText, LABEL, type RestartPolicy, restartPolicyFromLabels } from "../../schema/labels.ts";
+import { errorText, LABEL } from "../../schema/labels.ts";
 import { type Store, StoreError } from "../../store/port.ts";
 import { LruMap } from "../lru.ts";
 import {
   type AbandonedStart,
-  forgetAbandoned,
-  readAbandoned,
-  rememberAbandoned,
+  type ClaimedStart,
+  forgetAbandonedStart,
+  readAbandonedStarts,
+  releaseAbandoned,
 } from "./abandoned-starts.ts";
-import { type DockerContainer, inspectContainer, startContainer } from "./containers.ts";
+import { type DockerContainer, inspectContainer } from "./containers.ts";
 import { abortableDelay, type ContainerStartEvent, containerStarts } from "./events.ts";
 import type { HookService } from "./hook-service.ts";
 import type { Reporter } from "./report.ts";
+import { killAndMaybeRestart, type RestartContext } from "./restart.ts";
 import { RestartBackoff } from "./restart-backoff.ts";
-import { eventContainer, gracePeriodOf, stopWithPreStop } from "./stop.ts";
+import { eventContainer } from "./stop.ts";
 
 export interface WatchOptions {
   api: DockerApi;
@@ -42,13 +43,6 @@ export interface WatchOptions {
 export interface AbandonedWork {
   container: { id: string; name: string };
   what: string;
-}
-
-/** A start whose claim this watcher holds while its postStart runs: released if abandoned. */
-interface ClaimedStart {
-  key: string;
-  container: { id: string; name: string };
-  startedAt: string;
 }
 
 /**
@@ -172,48 +166,10 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
   return { abandoned: [] };
 }
 
-/** The starts the last watcher abandoned; a store that cannot answer is reported, not fatal. */
-async function readAbandonedStarts(options: WatchOptions): Promise<AbandonedStart[]> {
-  if (options.engine === undefined) return [];
-  try {
-    return await readAbandoned(options.store, options.engine, options.labels ?? []);
-  } catch (err) {
-    options.reporter.error(undefined, `starts abandoned by the last watcher not read: ${errorText(err)}`);
-    return [];
-  }
-}
-
-/** Releases the claims of `starts` and tells the next watcher of them, within `deadlineMs`. */
-async function releaseAbandoned(
-  starts: ClaimedStart[],
-  options: WatchOptions,
-  deadlineMs: number,
-): Promise<boolean> {
-  if (starts.length === 0) return true;
-  const { store, engine } = options;
-  const work = (async () => {
-    for (const s of starts) await store.release(s.key);
-    const left = starts.map((s) => ({ id: s.container.id, startedAt: s.startedAt }));
-    if (engine !== undefined) await rememberAbandoned(store, engine, options.labels ?? [], left);
-  })();
-  const failure = work.then(
-    () => undefined,
-    (err: unknown) => errorText(err),
-  );
-  const outcome = await raceDeadline(failure, deadlineMs);
-  const why = outcome === "deadline" ? `no answer within ${deadlineMs / 1000}s` : await failure;
-  if (why === undefined) return true;
-  options.reporter.error(undefined, `abandoned claims not released in ${store.name}: ${why}`);
-  return false;
-}
-
-interface StartContext extends WatchOptions {
-  backoff: RestartBackoff;
+interface StartContext extends WatchOptions, RestartContext {
   claimed: Map<string, ClaimedStart>;
   /** Set at shutdown once the starts in flight are abandoned: their release (and remembering). */
   abandoning?: Promise<unknown>;
-  /** Work that outlives the start's handling (a restart after its backoff); awaited on shutdown. */
-  track(work: Promise<void>, about: AbandonedWork): void;
 }
 
 async function handleStart(id: string, ctx: StartContext, abandoned?: AbandonedStart): Promise<void> {
@@ -272,80 +228,6 @@ async function claimStart(
   return (await claimWithRetry(ctx, startKey)) ? { container, startKey } : undefined;
 }
 
-/** A list that cannot be written is reported: the next watcher finds the start claimed or over. */
-async function forgetAbandonedStart(ctx: StartContext, start: AbandonedStart): Promise<void> {
-  if (ctx.engine === undefined) return;
-  await forgetAbandoned(ctx.store, ctx.engine, ctx.labels ?? [], start).catch((err: unknown) =>
-    ctx.reporter.error(undefined, `abandoned start not taken off the list: ${errorText(err)}`),
-  );
-}
-
-/** After a failed postStart: preStop, stop within the grace period, then the restart policy. */
-async function killAndMaybeRestart(started: DockerContainer, ctx: StartContext): Promise<void> {
-  const { api, reporter } = ctx;
-  const container = (await inspectContainer(api, started.id)) ?? started;
-  if (!container.running || container.startedAt !== started.startedAt) {
-    reporter.action(
-      container,
-      "skip",
-      "not killed: the container already exited, or was restarted, since its postStart failed",
-    );
-    return;
-  }
-  await stopWithPreStop(api, ctx.service, container, gracePeriodOf(container, reporter), reporter);
-  const { policy, decidedBy } = restartPolicyOf(container);
-  if (!shouldRestart(policy)) {
-    reporter.action(
-      container,
-      "stopped",
-      `restart policy ${policy} (${decidedBy}): the container stays stopped`,
-    );
-    return;
-  }
-  const stopped = await inspectContainer(api, container.id);
-  if (!stopped) return;
-  const { delayMs, restart } = await ctx.backoff.next(container.id);
-  reporter.action(
-    container,
-    "backoff",
-    `restart policy ${policy} (${decidedBy}): restart #${restart} in ${delayMs}ms`,
-  );
-  // The wait is not part of this start's handling: a start by someone else meanwhile is handled at once.
-  ctx.track(
-    restartAfter(container, stopped, delayMs, restart, ctx).catch((err: unknown) =>
-      reporter.error(container, `restart failed: ${errorText(err)}`),
-    ),
-    { container: { id: container.id, name: container.name }, what: "restart" },
-  );
-}
-
-async function restartAfter(
-  container: DockerContainer,
-  stopped: DockerContainer,
-  delayMs: number,
-  restart: number,
-  ctx: StartContext,
-): Promise<void> {
-  const { api, reporter } = ctx;
-  await abortableDelay(delayMs, ctx.signal);
-  if (ctx.signal.aborted) {
-    reporter.action(container, "skip", "restart dropped: the watcher is stopping");
-    return;
-  }
-  const now = await inspectContainer(api, container.id);
-  if (!now || now.running || now.finishedAt !== stopped.finishedAt) {
-    reporter.action(
-      container,
-      "skip",
-      "restart dropped: the container was removed, started or stopped by someone else",
-    );
-    return;
-  }
-  await startContainer(api, container.id);
-  // Its postStart runs again when the engine reports the start.
-  reporter.action(container, "restart", `restarted (restart #${restart})`);
-}
-
 /**
  * The start's claim; a store that cannot answer is asked again (contract §7: the Docker adapter
  * retries) until the watcher stops. Throws the last StoreError when every retry failed.
@@ -361,21 +243,4 @@ async function claimWithRetry(ctx: StartContext, key: string): Promise<boolean> 
       await abortableDelay(wait, ctx.signal);
     }
   }
-}
-
-/**
- * The policy after a failed postStart and what decided it, for the message: the label, else the
- * container's Docker restart policy (a bad label was already a warning of the hook's result).
- */
-function restartPolicyOf(container: DockerContainer): { policy: RestartPolicy; decidedBy: string } {
-  const label = restartPolicyFromLabels(container.labels);
-  if (label.ok && label.value) return { policy: label.value, decidedBy: `label ${LABEL.restartPolicy}` };
-  const docker = container.dockerRestartPolicy ?? "no";
-  const ignored = label.ok
-    ? ""
-    : `, ${LABEL.restartPolicy} "${container.labels[LABEL.restartPolicy]}" ignored`;
-  return {
-    policy: restartPolicyFromDocker(container.dockerRestartPolicy),
-    decidedBy: `Docker restart policy "${docker}"${ignored}`,
-  };
 }
