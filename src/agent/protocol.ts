@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ExecUserSchema } from "../schema/lifecycle.ts";
 
 /** Where the agent listens unless told otherwise (contract §4), and how many execs it runs at once. */
 export const DEFAULT_AGENT_PORT = 9700;
@@ -13,7 +14,7 @@ export const ExecRequestSchema = z.strictObject({
     .min(1, "expected at least the program to run")
     .refine((c) => c[0] !== "", "the program (command[0]) must not be empty"),
   timeoutMs: z.number().int().min(1).max(86_400_000).default(30_000),
-  user: z.string().min(1).optional(),
+  user: ExecUserSchema.optional(),
   workingDir: z.string().min(1).optional(),
   env: z
     .record(z.string().regex(/^[^=\0]+$/, "a variable name must be non-empty, without = or NUL"), z.string())

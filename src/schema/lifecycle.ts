@@ -24,9 +24,29 @@ export const PortSchema = z.union([
     }),
 ]);
 
+/** The highest uid or gid a command can be given here: Node's spawn takes a signed 32-bit id. */
+const MAX_ID = 2_147_483_647;
+
+/** Docker's `user[:group]` (`docker exec -u`): names, or numeric ids a process can switch to. */
+export const ExecUserSchema = z
+  .string()
+  .min(1)
+  .superRefine((spec, ctx) => {
+    const parts = spec.split(":");
+    if (parts.length > 2 || parts.some((part) => part === "")) {
+      ctx.addIssue({ code: "custom", message: `expected name, uid, name:group or uid:gid, got "${spec}"` });
+      return;
+    }
+    for (const part of parts) {
+      if (/^\d+$/.test(part) && Number(part) > MAX_ID) {
+        ctx.addIssue({ code: "custom", message: `a uid or gid is at most ${MAX_ID}, got ${part}` });
+      }
+    }
+  });
+
 export const ExecActionSchema = z.strictObject({
   command: z.array(z.string()).min(1, "command needs at least one element (it is not run in a shell)"),
-  user: z.string().min(1).optional(),
+  user: ExecUserSchema.optional(),
   workingDir: z.string().min(1).optional(),
   env: z.record(z.string(), z.string()).optional(),
 });

@@ -48,6 +48,16 @@ describe("hookd agent: auth, validation, limits", () => {
     expect(notJson.json).toMatchObject({ error: { code: "invalid_json" } });
   });
 
+  it.each([
+    ["99999999999", "a uid or gid is at most 2147483647, got 99999999999"],
+    ["0:4294967296", "a uid or gid is at most 2147483647, got 4294967296"],
+    ["a:b:c", 'expected name, uid, name:group or uid:gid, got "a:b:c"'],
+  ])("answers a user it cannot switch to (%s) with 400 naming `user`, not a 500", async (user, message) => {
+    const r = await postExec(agent.url, { command: ["true"], user }, { token: TOKEN });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ error: { issues: [{ path: "user", message }] } });
+  });
+
   it("refuses a body over 1 MiB with 413", async () => {
     // Its own connection: the agent answers before reading the body, then drops the connection.
     const client = new Client(agent.url);
