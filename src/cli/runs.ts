@@ -20,7 +20,7 @@ export const runsCommand = defineCommand({
   usage:
     "hookd runs [--service URL] [--follow] [--json] [--container NAME] [--task ARN]\n             [--phase postStart|preStop] [--outcome succeeded|failed|timedOut] [--since ISO-TIME] [--limit 1-500]",
   description:
-    "The run history, newest first: from the service's GET /v1/runs (--service, with HOOKD_TOKEN),\nelse from HOOKD_STORE (default sqlite:.hookd/hookd.db). --follow prints runs as they are\nrecorded, oldest first, until interrupted.",
+    "The newest runs (--limit, default 50), printed oldest first: from the service's GET /v1/runs\n(--service, with HOOKD_TOKEN), else from HOOKD_STORE (default sqlite:.hookd/hookd.db, relative\nto the working directory). --follow then prints runs as they are recorded, until interrupted.",
   options: {
     service: { type: "string" },
     follow: { type: "boolean", default: false },

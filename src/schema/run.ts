@@ -21,6 +21,7 @@ export const RunQuerySchema = z.strictObject({
   outcome: OutcomeSchema.optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().min(1).optional(),
+  // A run id (UUIDv7): the `next` of an earlier page. Anything else would silently restart the list.
+  cursor: z.uuid({ error: "expected a run id: the `next` of an earlier page" }).optional(),
 });
 export type RunQuery = z.infer<typeof RunQuerySchema>;

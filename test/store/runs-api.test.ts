@@ -86,6 +86,7 @@ describe("GET /v1/runs and /v1/runs/{id}: every hook result recorded", () => {
     ["phase=postStop", "phase"],
     ["outcome=ok", "outcome"],
     ["since=yesterday", "since"],
+    ["cursor=garbage", "cursor"],
     ["colour=red", ""],
   ])("refuses %s with a 400 naming the parameter", async (q, field) => {
     const { status, json } = await get(svc.url, `/v1/runs?${q}`);
