@@ -154,11 +154,15 @@ export async function watchDocker(options: WatchOptions): Promise<{ abandoned: A
     const limit = `still running after HOOKD_SHUTDOWN_SECONDS (${options.shutdownMs / 1000}s)`;
     for (const a of abandoned) {
       const start = starts.get(a.container.id);
+      // A memory store ends with this process: nothing is left for a next watcher.
+      const kept = options.store.name !== "memory";
       const then = !start
         ? ""
-        : released
-          ? `; its claim is released: the next watcher on this engine and store runs it (start ${start.startedAt})`
-          : "; its claim could not be released (see above)";
+        : !released
+          ? "; its claim could not be released (see above)"
+          : kept
+            ? `; its claim is released: the next watcher on this engine and store runs it (start ${start.startedAt})`
+            : `; HOOKD_STORE=memory keeps nothing: no later watcher runs it (start ${start.startedAt})`;
       reporter.error(start?.container ?? a.container, `${a.what} abandoned at shutdown: ${limit}${then}`);
     }
     return { abandoned };
