@@ -34,6 +34,38 @@ async function silentService(): Promise<{ url: string; connections(): number; cl
   };
 }
 
+/**
+ * A watcher sending to `serviceUrl`, and a container whose httpGet postStart has `timeoutSeconds`
+ * (restart policy Never): the postStart's line, and when the container was started.
+ */
+async function postStartThroughService(
+  host: string,
+  serviceUrl: string,
+  prefix: string,
+  timeoutSeconds: number,
+  track: { watchers: HookdProcess[]; containers: string[] },
+) {
+  const watcher = await startWatcher(host, {}, ["--service", serviceUrl]);
+  track.watchers.push(watcher);
+  const name = uniqueName(prefix);
+  track.containers.push(name);
+  const started = Date.now();
+  await runContainer(
+    host,
+    name,
+    lifecycleLabel(
+      { postStart: { httpGet: { path: "/warm", port: 1 }, timeoutSeconds } },
+      { ...SHORT_GRACE, "hookd.restart-policy": "Never" },
+    ),
+  );
+  const line = await watcher.waitFor(
+    "the postStart counted as failed",
+    (l) => l.event === "hook" && l.container === name,
+    40_000,
+  );
+  return { watcher, name, line, started };
+}
+
 /** Contract §8: with --service, every call has a deadline — the hook's own plus a margin (5 s). */
 describe("--service: a service that accepts and never answers", { timeout: 90_000 }, () => {
   let service: Awaited<ReturnType<typeof silentService>>;
@@ -51,23 +83,12 @@ describe("--service: a service that accepts and never answers", { timeout: 90_00
 
   it("docker watch: the postStart is failed after its deadline + 5 s, naming the service; the kill follows", async (ctx) => {
     host = requireDocker(ctx);
-    const watcher = await startWatcher(host, {}, ["--service", service.url]);
-    watchers.push(watcher);
-    const name = uniqueName("silent-svc");
-    containers.push(name);
-    const started = Date.now();
-    await runContainer(
+    const { watcher, name, line, started } = await postStartThroughService(
       host,
-      name,
-      lifecycleLabel(
-        { postStart: { httpGet: { path: "/warm", port: 1 }, timeoutSeconds: 2 } },
-        { ...SHORT_GRACE, "hookd.restart-policy": "Never" },
-      ),
-    );
-    const line = await watcher.waitFor(
-      "the postStart counted as failed",
-      (l) => l.event === "hook" && l.container === name,
-      40_000,
+      service.url,
+      "silent-svc",
+      2,
+      { watchers, containers },
     );
     const tookMs = Date.now() - started;
     expect(line).toMatchObject({
@@ -116,9 +137,9 @@ describe("--service: a service that accepts and never answers", { timeout: 90_00
 describe("--service: a service that cannot be reached", { timeout: 60_000 }, () => {
   let host = "";
   const containers: string[] = [];
-  let watcher: HookdProcess | undefined;
+  const watchers: HookdProcess[] = [];
   afterAll(async () => {
-    await watcher?.stop();
+    for (const w of watchers) await w.stop();
     if (host) await removeContainers(host, containers);
   });
 
@@ -127,23 +148,10 @@ describe("--service: a service that cannot be reached", { timeout: 60_000 }, () 
     const free = await startTarget((_req, res) => res.end());
     const url = free.url;
     await free.close();
-    watcher = await startWatcher(host, {}, ["--service", url]);
-    const name = uniqueName("no-svc");
-    containers.push(name);
-    const started = Date.now();
-    await runContainer(
-      host,
-      name,
-      lifecycleLabel(
-        { postStart: { httpGet: { path: "/warm", port: 1 }, timeoutSeconds: 3 } },
-        { ...SHORT_GRACE, "hookd.restart-policy": "Never" },
-      ),
-    );
-    const line = await watcher.waitFor(
-      "the postStart counted as failed",
-      (l) => l.event === "hook" && l.container === name,
-      30_000,
-    );
+    const { name, line, started } = await postStartThroughService(host, url, "no-svc", 3, {
+      watchers,
+      containers,
+    });
     expect(line).toMatchObject({ outcome: "failed", action: "kill" });
     expect(String(line.message)).toMatch(
       new RegExp(
